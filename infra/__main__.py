@@ -1,0 +1,88 @@
+"""The e-commerce platform, active-passive across two AWS regions.
+
+Reads the stack config, builds one component per concern with an explicit provider
+per region, and exports what failover automation needs.
+"""
+import pulumi
+
+from infra.components.alerting import Alerting, AlertingArgs
+from infra.components.audit import Audit, AuditArgs
+from infra.components.backup import BackupProtection, BackupProtectionArgs
+from infra.components.compute import Storefront, StorefrontArgs
+from infra.components.database import GlobalDatabase, GlobalDatabaseArgs
+from infra.components.dns import PublicZone, PublicZoneArgs
+from infra.components.keys import DataKeys, DataKeysArgs
+from infra.components.monitoring import Monitoring, MonitoringArgs
+from infra.components.network import Network, NetworkArgs
+from infra.components.secrets import AppSecrets, AppSecretsArgs
+from infra.components.storage import ReplicatedStorage, ReplicatedStorageArgs
+from infra.components.tables import GlobalTables, GlobalTablesArgs
+from infra.components.traffic import FailoverRouting, FailoverRoutingArgs
+from infra.config import PROJECT, ConfigError, parse_stack_config
+from infra.config_rules import config_rules_for_stack
+from infra.context import PRIMARY, SECONDARY, make_metrics_context, make_region_context
+from infra.outputs import stack_outputs
+from infra.stack_config import read_raw_config
+
+try:
+    config = parse_stack_config(pulumi.get_stack(), read_raw_config(PROJECT))
+except ConfigError as error:
+    raise pulumi.RunError(str(error)) from None
+
+primary = make_region_context(config, PRIMARY, config.primary_region)
+secondary = make_region_context(config, SECONDARY, config.secondary_region)
+contexts = {PRIMARY: primary, SECONDARY: secondary}
+metrics = make_metrics_context(config, contexts)  # Route 53 health-check metrics exist only in us-east-1
+
+keys = DataKeys("keys", DataKeysArgs(primary=primary, secondary=secondary))
+networks = {
+    role: Network(f"network-{role}", NetworkArgs(
+        ctx=ctx, cidr=config.network.primary_cidr if role == PRIMARY else config.network.secondary_cidr,
+        availability_zones=config.network.availability_zones, nat_gateways=config.network.nat_gateways_per_region,
+        container_port=config.compute.container_port, log_kms_key_arn=keys.key_arn("platform", role)))
+    for role, ctx in contexts.items()
+}
+zone = PublicZone("dns", PublicZoneArgs(config=config, contexts=contexts))
+alerting = Alerting("alerting", AlertingArgs(config=config, contexts=contexts, metrics=metrics,
+                                             kms_key_arns=keys.arns_by_role("platform")))
+secrets = AppSecrets("secrets", AppSecretsArgs(config=config, primary=primary, secondary=secondary,
+                                               kms_key_arns=keys.arns_by_role("platform")))
+database = GlobalDatabase("database", GlobalDatabaseArgs(
+    config=config, contexts=contexts, networks=networks, kms_key_arns=keys.arns_by_role("database"),
+    master_username=secrets.master_username, master_password=secrets.master_password))
+tables = GlobalTables("tables", GlobalTablesArgs(config=config, primary=primary, secondary=secondary,
+                                                 kms_key_arns=keys.arns_by_role("sessions")))
+storage = ReplicatedStorage("storage", ReplicatedStorageArgs(config=config, primary=primary, secondary=secondary,
+                                                             kms_key_arns=keys.arns_by_role("objects")))
+storefronts = {
+    role: Storefront(f"storefront-{role}", StorefrontArgs(
+        config=config, ctx=ctx, network=networks[role], certificate_arn=zone.certificate_arns[role],
+        database_endpoint=database.writer_endpoints[role], database_secret_arn=secrets.database_secret_arns[role],
+        app_secret_arn=secrets.app_secret_arns[role], table_names=tables.table_names,
+        table_arns=tables.table_arns_by_role[role],
+        bucket_names={purpose: names[role] for purpose, names in storage.bucket_names.items()},
+        bucket_arns={purpose: arns[role] for purpose, arns in storage.bucket_arns.items()},
+        data_key_arns={data_class: keys.key_arn(data_class, role) for data_class in ("sessions", "objects", "platform")},
+        log_kms_key_arn=keys.key_arn("platform", role)))
+    for role, ctx in contexts.items()
+}
+traffic = FailoverRouting("traffic", FailoverRoutingArgs(
+    config=config, ctx=primary, zone_id=zone.zone_id,
+    endpoints={role: (front.alb_dns_name, front.alb_zone_id) for role, front in storefronts.items()}))
+audit = Audit("audit", AuditArgs(config=config, contexts=contexts, kms_key_arns=keys.arns_by_role("platform"),
+                                 config_rules=config_rules_for_stack(config)))
+backup = BackupProtection("backup", BackupProtectionArgs(
+    config=config, contexts=contexts, kms_key_arns=keys.arns_by_role("platform"),
+    protected_resource_arns=[database.cluster_arns[PRIMARY], *tables.table_arns_by_role[PRIMARY].values()]))
+monitoring = Monitoring("monitoring", MonitoringArgs(
+    config=config, contexts=contexts, metrics=metrics, topic_arns=alerting.topic_arns,
+    metrics_topic_arn=alerting.metrics_topic_arn, global_cluster_id=database.global_cluster_id,
+    cluster_identifiers=database.cluster_identifiers, storefronts=storefronts,
+    bucket_names=storage.bucket_names, table_names=tables.table_names,
+    health_check_ids=traffic.health_check_ids, vault_names=backup.vault_names))
+
+for name, value in stack_outputs(config=config, contexts=contexts, keys=keys, zone=zone, alerting=alerting,
+                                 secrets=secrets, database=database, tables=tables, storage=storage,
+                                 storefronts=storefronts, traffic=traffic, audit=audit, backup=backup,
+                                 monitoring=monitoring).items():
+    pulumi.export(name, value)

@@ -1,0 +1,70 @@
+"""Per-region deployment context: the explicit provider and the naming every component shares."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+
+PRIMARY, SECONDARY = "primary", "secondary"
+ROLES = (PRIMARY, SECONDARY)
+
+
+@dataclass(frozen=True)
+class RegionContext:
+    """One region of the deployment. Every AWS resource is created through `opts()` so its
+    region is explicit in the graph (the stack disables the default provider)."""
+
+    role: str  # primary | secondary | global (only Route 53 metric alarms, which live in us-east-1)
+    region: str
+    provider: aws.Provider
+    prefix: str  # "<project>-<environment>"
+
+    def opts(self, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kwargs)
+
+    def name(self, *parts: str) -> str:
+        """Logical (and, where AWS needs one, physical) name: unique per stack, role and purpose."""
+        return "-".join((self.prefix, *parts, self.role))
+
+    def account_id(self) -> pulumi.Output[str]:
+        return aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=self.provider)).account_id
+
+
+def make_region_context(config: StackConfig, role: str, region: str) -> RegionContext:
+    provider = aws.Provider(
+        f"aws-{role}",
+        region=region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(role)),
+    )
+    return RegionContext(role=role, region=region, provider=provider, prefix=f"ecommerce-{config.environment}")
+
+
+def policy_json(statements: list[dict]) -> pulumi.Output[str]:
+    """An IAM/KMS/bucket policy document from statements that may hold Outputs."""
+    return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(json.dumps)
+
+
+def classification_tags(classification: str) -> dict[str, str]:
+    """Resource tags that override the provider default for stores holding classified data."""
+    return {"DataClassification": classification}
+
+
+METRICS_REGION = "us-east-1"
+
+
+def make_metrics_context(config: StackConfig, contexts: dict[str, RegionContext]) -> RegionContext:
+    """Where Route 53 health-check alarms live: Route 53 publishes its metrics only in us-east-1.
+
+    Reuses a deployment region when one is us-east-1; otherwise adds a provider there (DRRole=global).
+    """
+    for ctx in contexts.values():
+        if ctx.region == METRICS_REGION:
+            return ctx
+    provider = aws.Provider("aws-metrics", region=METRICS_REGION,
+                            default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags("global")))
+    return RegionContext(role="global", region=METRICS_REGION, provider=provider, prefix=f"ecommerce-{config.environment}")

@@ -1,0 +1,3 @@
+"""drkit: offline tooling for the two-region e-commerce DR platform."""
+
+__version__ = "0.1.0"

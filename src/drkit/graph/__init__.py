@@ -1,0 +1,1 @@
+"""The resource graph: the JSON contract between the program run and every offline check."""
