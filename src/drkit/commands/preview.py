@@ -6,8 +6,10 @@ import sys
 import time
 from pathlib import Path
 
+from drkit.commands.policy import add_gate_arguments, gate_graph
 from drkit.graph.capture import run_program
 from drkit.graph.summary import summarize
+from drkit.policy.pack import open_pack
 from drkit.stacks import load_stack
 
 
@@ -16,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=__doc__)
     parser.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml); default: dev")
     parser.add_argument("--graph-out", type=Path, help="write the resource graph JSON here")
+    add_gate_arguments(parser, pack_required=False)
     parser.set_defaults(handler=run)
 
 
@@ -30,10 +33,18 @@ def capture(stack_name: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    _, graph, seconds = capture(args.stack)
+    if args.policy_pack:
+        open_pack(args.policy_pack)  # a wrong pack path fails before the program runs
+    stack, graph, seconds = capture(args.stack)
+    if args.graph_out:
+        graph.save(args.graph_out)
+    if args.policy_pack:
+        print(f"Program run: {seconds:.2f} s, {len(graph.resources)} registrations", file=sys.stderr)
+        if args.graph_out:
+            print(f"Resource graph written to {args.graph_out}", file=sys.stderr)
+        return gate_graph(graph, stack.raw, args)
     print(summarize(graph))
     print(f"\nProgram run: {seconds:.2f} s")
     if args.graph_out:
-        graph.save(args.graph_out)
         print(f"Resource graph written to {args.graph_out}")
     return 0

@@ -1,0 +1,1 @@
+"""Policies for the ecommerce-dr platform, grouped by area; `catalogue` lists them all."""

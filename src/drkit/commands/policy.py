@@ -1,0 +1,58 @@
+"""drkit policy: evaluate a saved resource graph with a policy pack, exactly as the preview gate does."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from drkit.errors import UsageError
+from drkit.graph.model import Graph, load_graph
+from drkit.policy.gate import run_gate
+from drkit.policy.host import LogEntry
+from drkit.policy.render import render_json, render_text
+from drkit.project import find_project, read_stack_config
+
+
+def add_gate_arguments(parser: argparse.ArgumentParser, *, pack_required: bool) -> None:
+    parser.add_argument("--policy-pack", type=Path, required=pack_required, metavar="DIR",
+                        help="CrossGuard policy pack directory (PulumiPolicy.yaml)")
+    parser.add_argument("--policy-pack-config", type=Path, metavar="FILE",
+                        help="policy config (Pulumi's --policy-pack-config format, JSON or YAML)")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("policy", help="evaluate a saved resource graph with a policy pack",
+                            description=__doc__)
+    parser.add_argument("--graph", type=Path, required=True, metavar="FILE", help="resource graph JSON")
+    add_gate_arguments(parser, pack_required=True)
+    parser.set_defaults(handler=run)
+
+
+def gate_graph(graph: Graph, stack_config: dict, args: argparse.Namespace) -> int:
+    """Shared by `policy` and `preview --policy-pack`: run the pack, print the verdict, return the exit code."""
+    def show_log(entry: LogEntry) -> None:
+        if entry.severity in ("warning", "error"):
+            print(f"policy pack {entry.severity}: {entry.message}", file=sys.stderr)
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = run_gate(graph, args.policy_pack, stack_config=stack_config, config_file=args.policy_pack_config,
+                      on_log=show_log, progress=progress)
+    if args.json:
+        print(json.dumps(render_json(result, {"project": graph.project, "stack": graph.stack}), indent=2))
+    else:
+        print(render_text(result, graph))
+    return 0 if result.passed else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    graph = load_graph(args.graph)
+    try:
+        project = find_project()
+        _, stack_config = read_stack_config(project, graph.stack) if project.name == graph.project else ({}, {})
+    except UsageError:  # a graph gated outside the repository has no stack file: the pack runs without stack config
+        stack_config = {}
+    return gate_graph(graph, stack_config, args)

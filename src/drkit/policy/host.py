@@ -1,0 +1,159 @@
+"""Starts a policy pack the way the engine's Python language host does, and serves the engine's Log calls.
+
+One plugin process per run: `python -u -m pulumi.policy <engine-address> <packdir>`, working directory the
+pack, PULUMI_* variables set, the listening port read from the first line it prints. The process group is
+always killed on the way out, whatever happened.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+from drkit.errors import UsageError
+from drkit.policy.pack import PackDirectory
+
+START_TIMEOUT_S = 60.0
+_SEVERITIES = {engine_pb2.DEBUG: "debug", engine_pb2.INFO: "info", engine_pb2.WARNING: "warning",
+               engine_pb2.ERROR: "error"}
+
+
+@dataclass
+class LogEntry:
+    severity: str
+    message: str
+    urn: str = ""
+
+
+class _EngineService(engine_pb2_grpc.EngineServicer):
+    """The part of the engine a policy pack calls back into."""
+
+    def __init__(self, sink: Callable[[LogEntry], None]):
+        self._sink = sink
+
+    def Log(self, request, context):  # noqa: N802
+        self._sink(LogEntry(_SEVERITIES.get(request.severity, "info"), request.message, request.urn))
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request, context):  # noqa: N802
+        return engine_pb2.GetRootResourceResponse(urn="")
+
+    def SetRootResource(self, request, context):  # noqa: N802
+        return engine_pb2.SetRootResourceResponse()
+
+
+@dataclass
+class PluginProcess:
+    process: subprocess.Popen
+    port: int
+    engine: grpc.Server
+    engine_address: str
+    logs: list[LogEntry] = field(default_factory=list)
+    stderr_lines: list[str] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stderr_tail(self, lines: int = 1) -> str:
+        meaningful = [line for line in self.stderr_lines if line.strip()]
+        return " | ".join(meaningful[-lines:])
+
+    def stop(self) -> None:
+        _kill_group(self.process)
+        self.engine.stop(grace=None)
+
+
+def start_pack(pack: PackDirectory, *, project: str, stack: str, engine_config: dict[str, str],
+               organization: str = "organization", dry_run: bool = True,
+               python: str | None = None, on_log: Callable[[LogEntry], None] | None = None) -> PluginProcess:
+    logs: list[LogEntry] = []
+
+    def sink(entry: LogEntry) -> None:
+        logs.append(entry)
+        if on_log:
+            on_log(entry)
+
+    engine = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    engine_pb2_grpc.add_EngineServicer_to_server(_EngineService(sink), engine)
+    engine_port = engine.add_insecure_port("127.0.0.1:0")
+    engine.start()
+    env = dict(os.environ)
+    env.update({
+        "PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_ORGANIZATION": organization,
+        "PULUMI_DRY_RUN": "true" if dry_run else "false",
+        "PULUMI_CONFIG": json.dumps(engine_config),
+        "PYTHONUNBUFFERED": "1",
+    })
+    command = [python or sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack.path)]
+    try:
+        process = subprocess.Popen(command, cwd=pack.path, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        engine.stop(grace=None)
+        raise UsageError(f"cannot start the policy pack's Python ({exc.strerror}); check the interpreter") from None
+    plugin = PluginProcess(process=process, port=0, engine=engine, engine_address=f"127.0.0.1:{engine_port}", logs=logs)
+    threading.Thread(target=_drain, args=(process.stderr, plugin.stderr_lines), daemon=True).start()
+    try:
+        plugin.port = _read_port(process, plugin)
+    except BaseException:
+        plugin.stop()
+        raise
+    return plugin
+
+
+def _read_port(process: subprocess.Popen, plugin: PluginProcess) -> int:
+    """The first stdout line is the port; anything else, an early exit or silence is a start failure."""
+    result: dict[str, str] = {}
+
+    def read_first_line() -> None:
+        result["line"] = process.stdout.readline().decode(errors="replace")
+
+    reader = threading.Thread(target=read_first_line, daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT_S)
+    line = result.get("line", "").strip()
+    if line.isdigit():
+        threading.Thread(target=_drain, args=(process.stdout, []), daemon=True).start()
+        return int(line)
+    if reader.is_alive():
+        raise UsageError(f"policy pack did not report a port within {START_TIMEOUT_S:.0f} s; "
+                         "check that its __main__.py constructs PolicyPack(...)")
+    deadline = time.monotonic() + 2
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.05)  # let the stderr reader catch the last lines
+    why = plugin.stderr_tail() or (f"it printed {line!r}" if line else "it printed nothing")
+    raise UsageError(f"policy pack failed to start: {why}")
+
+
+def _drain(stream, sink: list[str]) -> None:
+    for raw in iter(stream.readline, b""):
+        sink.append(raw.decode(errors="replace").rstrip("\n"))
+    stream.close()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=3)
+        except (ProcessLookupError, PermissionError):
+            pass
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
