@@ -40,16 +40,27 @@ def key_policy(ctx: RegionContext, services: tuple[str, ...]) -> pulumi.Output[s
     """Least privilege: the account administers the key; only the named services in this account may use it."""
     account = ctx.account_id()
     root = account.apply(lambda a: f"arn:aws:iam::{a}:root")
-    service_principals = [f"logs.{ctx.region}.amazonaws.com" if s == "logs.amazonaws.com" else s for s in services]
-    return policy_json([
+    statements = [
         {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": root},
          "Action": _ADMIN_ACTIONS, "Resource": "*"},
         {"Sid": "AccountPrincipalsUseKeyViaIam", "Effect": "Allow", "Principal": {"AWS": root},
          "Action": _USE_ACTIONS, "Resource": "*"},
-        {"Sid": "ServicesUseKeyForThisAccount", "Effect": "Allow", "Principal": {"Service": service_principals},
-         "Action": _USE_ACTIONS, "Resource": "*",
-         "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
-    ])
+    ]
+    other_services = [s for s in services if s != "logs.amazonaws.com"]
+    if other_services:
+        statements.append(
+            {"Sid": "ServicesUseKeyForThisAccount", "Effect": "Allow", "Principal": {"Service": other_services},
+             "Action": _USE_ACTIONS, "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": account}}})
+    if "logs.amazonaws.com" in services:
+        # CloudWatch Logs does not send aws:SourceAccount; AWS scopes it by the log group ARN in the encryption context.
+        statements.append(
+            {"Sid": "CloudWatchLogsUseKeyForThisAccount", "Effect": "Allow",
+             "Principal": {"Service": f"logs.{ctx.region}.amazonaws.com"},
+             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+             "Resource": "*",
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                       account.apply(lambda a: f"arn:aws:logs:{ctx.region}:{a}:log-group:*")}}})
+    return policy_json(statements)
 
 
 class DataKeys(pulumi.ComponentResource):

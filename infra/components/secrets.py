@@ -1,0 +1,111 @@
+"""Application secrets, created in the primary region and replicated by Secrets Manager to the secondary.
+
+A failover must not depend on the primary region answering: the storefront in the
+secondary reads its database credentials and API keys from the local replica, which
+Secrets Manager keeps in sync and encrypts with the replica of the same multi-Region
+key. Replicas keep the secret's name, so only the region in the ARN differs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags
+
+MASTER_USERNAME = "storefront_admin"
+# RDS rejects these in a master password; the rest of the printable set keeps the entropy high.
+_RDS_FORBIDDEN_PASSWORD_CHARACTERS = '/@" '
+_PASSWORD_LENGTH = 32
+# Credentials and payment keys grant access to everything else, so they rank above the data they protect.
+_SECRET_CLASSIFICATION = "restricted"
+# Operators set the real value out of band; the program only guarantees the secret exists and replicates.
+_APP_SECRET_PLACEHOLDER = {"paymentProviderApiKey": "REPLACE_ME"}
+
+
+@dataclass
+class AppSecretsArgs:
+    config: StackConfig
+    primary: RegionContext
+    secondary: RegionContext
+    kms_key_arns: dict[str, pulumi.Input[str]]  # role -> multi-Region platform key (primary) / its replica
+    recovery_window_days: int = 30
+
+
+def replica_arn(primary_arn: pulumi.Input[str], region: str) -> pulumi.Output[str]:
+    """The ARN of a same-named copy in another region (secret replica, global-table replica)."""
+    def swap(arn: str) -> str:
+        parts = arn.split(":")
+        parts[3] = region
+        return ":".join(parts)
+
+    return pulumi.Output.from_input(primary_arn).apply(swap)
+
+
+class AppSecrets(pulumi.ComponentResource):
+    """The database master credentials and the application's third-party secrets, replicated cross-region."""
+
+    master_username: str
+    master_password: pulumi.Output[str]
+    database_secret_arns: dict[str, pulumi.Output[str]]
+    app_secret_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ecommerce:security:AppSecrets", name, None, opts)
+        primary = args.primary
+
+        password = aws.secretsmanager.get_random_password_output(
+            password_length=_PASSWORD_LENGTH,
+            exclude_characters=_RDS_FORBIDDEN_PASSWORD_CHARACTERS,
+            include_space=False,
+            require_each_included_type=True,
+            opts=pulumi.InvokeOutputOptions(provider=primary.provider, parent=self),
+        )
+        self.master_username = MASTER_USERNAME
+        # Invoke results are plain values; marking it secret keeps it encrypted in state and out of logs.
+        self.master_password = pulumi.Output.secret(password.random_password)
+
+        database_secret = self._replicated_secret(
+            args, "database", "Aurora master credentials for the storefront database",
+            pulumi.Output.json_dumps({"username": MASTER_USERNAME, "password": self.master_password}))
+        app_secret = self._replicated_secret(
+            args, "app", "Storefront third-party credentials (payment provider API key)",
+            pulumi.Output.secret(json.dumps(_APP_SECRET_PLACEHOLDER)))
+
+        self.database_secret_arns = {PRIMARY: database_secret.arn,
+                                     SECONDARY: replica_arn(database_secret.arn, args.secondary.region)}
+        self.app_secret_arns = {PRIMARY: app_secret.arn,
+                                SECONDARY: replica_arn(app_secret.arn, args.secondary.region)}
+        self.register_outputs({
+            "masterUsername": self.master_username,
+            "databaseSecretArns": self.database_secret_arns,
+            "appSecretArns": self.app_secret_arns,
+        })
+
+    def _replicated_secret(self, args: AppSecretsArgs, purpose: str, description: str,
+                           value: pulumi.Output[str]) -> aws.secretsmanager.Secret:
+        primary, secondary = args.primary, args.secondary
+        secret = aws.secretsmanager.Secret(
+            primary.name("secret", purpose),
+            # One name for both regions: the replica is the same secret, so it cannot carry a DR role.
+            name=f"{primary.prefix}/{purpose}",
+            description=description,
+            kms_key_id=args.kms_key_arns[PRIMARY],
+            replicas=[aws.secretsmanager.SecretReplicaArgs(
+                region=secondary.region, kms_key_id=args.kms_key_arns[SECONDARY])],
+            recovery_window_in_days=args.recovery_window_days,
+            tags=classification_tags(_SECRET_CLASSIFICATION),
+            opts=primary.opts(self),
+        )
+        aws.secretsmanager.SecretVersion(
+            primary.name("secret-value", purpose),
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
+            # GetRandomPassword answers differently on every run and the app secret is set by operators;
+            # without this each deployment would overwrite the live value (and rotate the DB password).
+            opts=primary.opts(self, ignore_changes=["secret_string"]),
+        )
+        return secret

@@ -1,0 +1,209 @@
+"""Object storage: one bucket per purpose in each region, replicated primary -> secondary.
+
+Media and exports must survive the loss of the primary region, so every bucket whose
+classification is replicated has a twin in the secondary that S3 Cross-Region Replication
+fills within 15 minutes (Replication Time Control), which is what the objects-tier RPO is
+built on. Both twins are hardened the same way (`SecureBucket`) so the standby is not the
+weak copy: versioned, encrypted with that region's replica of the multi-Region objects key,
+private, TLS-only, and access-logged to a log bucket in the same region.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
+from infra.config import StackConfig
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, policy_json
+
+ACCESS_LOG_RETENTION_DAYS = 365
+ACCESS_LOG_CLASSIFICATION = "internal"  # request metadata (keys, requesters), no object contents
+
+StatementsFor = Callable[[pulumi.Output[str]], list[dict]]  # bucket ARN -> extra bucket policy statements
+
+
+def physical_name(ctx: RegionContext, *parts: str, limit: int = 63) -> str:
+    """A lower-case AWS name derived from ctx.name; a hash keeps it unique when it must be shortened."""
+    name = ctx.name(*parts).lower()
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:limit - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+def bucket_arn_for(bucket_name: str) -> str:
+    # S3 ARNs carry neither region nor account, so a policy can name a bucket before it exists.
+    return f"arn:aws:s3:::{bucket_name}"
+
+
+def objects_of(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.concat(bucket_arn, "/*")
+
+
+def tls_only_statements(bucket_arn: pulumi.Input[str]) -> list[dict]:
+    """Deny any request over plain HTTP or TLS older than 1.2, for the bucket and its objects."""
+    resources = [bucket_arn, objects_of(bucket_arn)]
+    return [
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": resources, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "DenyOutdatedTls", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": resources, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+    ]
+
+
+@dataclass
+class SecureBucketArgs:
+    ctx: RegionContext
+    parts: tuple[str, ...]  # name parts for ctx.name; the physical bucket name derives from them
+    kms_key_arn: pulumi.Input[str]  # customer-managed key in this bucket's region
+    classification: str
+    extra_statements: StatementsFor | None = None  # service grants on top of the TLS-only policy
+    access_log_bucket: pulumi.Input[str] | None = None  # target bucket name for server access logs
+    access_log_prefix: str = ""
+    access_log_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    expire_after_days: int | None = None  # for log buckets: current and noncurrent versions expire
+
+
+class SecureBucket(pulumi.ComponentResource):
+    """A bucket with every baseline control as its own resource (the v7 provider's split S3 model)."""
+
+    bucket_name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    versioning: aws.s3.BucketVersioning
+    policy: aws.s3.BucketPolicy
+
+    def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ecommerce:storage:SecureBucket", name, None, opts)
+        ctx, parts = args.ctx, args.parts
+        bucket = aws.s3.Bucket(
+            ctx.name(*parts),
+            bucket=physical_name(ctx, *parts),
+            force_destroy=False,  # a stack destroy must never take data with it
+            tags=classification_tags(args.classification),
+            opts=ctx.opts(self),
+        )
+        self.bucket_name, self.arn = bucket.bucket, bucket.arn
+        # Versioning is what replication reads and what lets a corrupted or deleted object be restored.
+        self.versioning = aws.s3.BucketVersioning(
+            ctx.name(*parts, "versioning"), bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=ctx.opts(self))
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            ctx.name(*parts, "encryption"), bucket=bucket.id,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.
+                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn),
+                bucket_key_enabled=True,  # one KMS call per bucket key, not per object: cost and throttling
+            )],
+            opts=ctx.opts(self))
+        public_access = aws.s3.BucketPublicAccessBlock(
+            ctx.name(*parts, "public-access"), bucket=bucket.id, block_public_acls=True,
+            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+            opts=ctx.opts(self))
+        # ACLs disabled: access is decided by policies alone, and the bucket owner owns every object.
+        aws.s3.BucketOwnershipControls(
+            ctx.name(*parts, "ownership"), bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=ctx.opts(self))
+        statements = tls_only_statements(bucket.arn)
+        if args.extra_statements:
+            statements += args.extra_statements(bucket.arn)
+        # After the public access block, so S3 never evaluates the policy against an unblocked bucket.
+        self.policy = aws.s3.BucketPolicy(
+            ctx.name(*parts, "policy"), bucket=bucket.id, policy=policy_json(statements),
+            opts=ctx.opts(self, depends_on=[public_access]))
+        if args.access_log_bucket is not None:
+            aws.s3.BucketLogging(
+                ctx.name(*parts, "access-logging"), bucket=bucket.id, target_bucket=args.access_log_bucket,
+                target_prefix=args.access_log_prefix,
+                opts=ctx.opts(self, depends_on=args.access_log_depends_on))
+        if args.expire_after_days:
+            aws.s3.BucketLifecycleConfiguration(
+                ctx.name(*parts, "lifecycle"), bucket=bucket.id,
+                rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id=f"expire-after-{args.expire_after_days}-days", status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),  # the whole bucket
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_after_days),
+                    # In a versioned bucket expiry only adds a delete marker; this removes the old versions too.
+                    noncurrent_version_expiration=aws.s3.
+                    BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=30),
+                    abort_incomplete_multipart_upload=aws.s3.
+                    BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7),
+                )],
+                opts=ctx.opts(self, depends_on=[self.versioning]))
+        self.register_outputs({"bucketName": self.bucket_name, "arn": self.arn})
+
+
+def access_log_delivery_statements(account_id: pulumi.Output[str],
+                                   source_bucket_arns: list[str]) -> StatementsFor:
+    """S3 server access logging writes as the logging service, only for our buckets in our account."""
+    def statements(bucket_arn: pulumi.Output[str]) -> list[dict]:
+        return [{"Sid": "S3ServerAccessLogsDelivery", "Effect": "Allow",
+                 "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+                 "Resource": objects_of(bucket_arn),
+                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                               "ArnLike": {"aws:SourceArn": source_bucket_arns}}}]
+    return statements
+
+
+@dataclass
+class ReplicatedStorageArgs:
+    config: StackConfig
+    primary: RegionContext
+    secondary: RegionContext
+    kms_key_arns: dict[str, pulumi.Input[str]]  # role -> multi-Region objects key / its replica
+
+
+class ReplicatedStorage(pulumi.ComponentResource):
+    """Every configured bucket in both regions, plus per-region access-log buckets and CRR."""
+
+    bucket_names: dict[str, dict[str, pulumi.Output[str]]]
+    bucket_arns: dict[str, dict[str, pulumi.Output[str]]]
+    log_bucket_names: dict[str, pulumi.Output[str]]
+    replication_role_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ReplicatedStorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ecommerce:storage:ReplicatedStorage", name, None, opts)
+        contexts = {PRIMARY: args.primary, SECONDARY: args.secondary}
+        purposes = dict(args.config.data.buckets)
+        self.bucket_names = {purpose: {} for purpose in purposes}
+        self.bucket_arns = {purpose: {} for purpose in purposes}
+        self.log_bucket_names = {}
+        buckets: dict[tuple[str, str], SecureBucket] = {}
+        for role, ctx in contexts.items():
+            sources = [bucket_arn_for(physical_name(ctx, purpose)) for purpose in purposes]
+            log_bucket = SecureBucket(ctx.name("access-logs"), SecureBucketArgs(
+                ctx=ctx, parts=("access-logs",), kms_key_arn=args.kms_key_arns[role],
+                classification=ACCESS_LOG_CLASSIFICATION,
+                extra_statements=access_log_delivery_statements(ctx.account_id(), sources),
+                expire_after_days=ACCESS_LOG_RETENTION_DAYS), opts=pulumi.ResourceOptions(parent=self))
+            self.log_bucket_names[role] = log_bucket.bucket_name
+            for purpose, classification in purposes.items():
+                bucket = SecureBucket(ctx.name(purpose), SecureBucketArgs(
+                    ctx=ctx, parts=(purpose,), kms_key_arn=args.kms_key_arns[role], classification=classification,
+                    access_log_bucket=log_bucket.bucket_name, access_log_prefix=f"{purpose}/",
+                    # Logging is accepted only once the log bucket lets the logging service write.
+                    access_log_depends_on=[log_bucket.policy]), opts=pulumi.ResourceOptions(parent=self))
+                buckets[(purpose, role)] = bucket
+                self.bucket_names[purpose][role] = bucket.bucket_name
+                self.bucket_arns[purpose][role] = bucket.arn
+
+        pairs = [ReplicatedPair(purpose=purpose, source=buckets[(purpose, PRIMARY)],
+                                destination=buckets[(purpose, SECONDARY)])
+                 for purpose, classification in purposes.items()
+                 if classification in args.config.data.replicated_classifications]
+        self.replication_role_arn = None
+        if pairs:
+            replication = BucketReplication(args.primary.name("replication"), BucketReplicationArgs(
+                source_ctx=args.primary, destination_ctx=args.secondary, pairs=pairs,
+                source_key_arn=args.kms_key_arns[PRIMARY], destination_key_arn=args.kms_key_arns[SECONDARY]),
+                opts=pulumi.ResourceOptions(parent=self))
+            self.replication_role_arn = replication.role_arn
+        self.register_outputs({"bucketNames": self.bucket_names, "bucketArns": self.bucket_arns,
+                               "logBucketNames": self.log_bucket_names,
+                               "replicationRoleArn": self.replication_role_arn})

@@ -1,0 +1,96 @@
+"""DNS failover between the two regions' load balancers.
+
+Route 53 answers with the primary region while its health check passes and with the
+secondary otherwise. The health checks probe the application's deep health path over
+HTTPS from several checker regions, so a failure of the storefront's dependencies (not
+just of the load balancer) moves traffic, and one checker region's network trouble does not.
+Route 53 is global: the failover keeps working while either deployment region is down.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+from infra.context import PRIMARY, SECONDARY, RegionContext
+
+# Checkers on three continents: Route 53 counts an endpoint healthy when more than 18% of checkers
+# agree, so a spread keeps a regional internet problem near one checker from triggering failover.
+CHECKER_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
+FAILOVER_TYPES = {PRIMARY: "PRIMARY", SECONDARY: "SECONDARY"}
+
+
+@dataclass
+class FailoverRoutingArgs:
+    config: StackConfig
+    ctx: RegionContext  # signs the Route 53 calls; Route 53 itself is global
+    zone_id: pulumi.Input[str]
+    endpoints: dict[str, tuple[pulumi.Input[str], pulumi.Input[str]]]  # role -> (ALB DNS name, ALB zone id)
+    checker_regions: tuple[str, ...] = CHECKER_REGIONS
+
+
+class FailoverRouting(pulumi.ComponentResource):
+    """An HTTPS health check per region and the PRIMARY/SECONDARY failover alias records."""
+
+    health_check_ids: dict[str, pulumi.Output[str]]
+    # Filled by the failover-automation change: a per-region health check (CALCULATED or CLOUDWATCH_METRIC)
+    # that operators or automation can force unhealthy, combined with the endpoint check for the records.
+    control_health_check_ids: dict[str, pulumi.Output[str]]
+    record_name: str
+    record_fqdn: pulumi.Output[str]
+    zone_id: pulumi.Input[str]
+
+    def __init__(self, name: str, args: FailoverRoutingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ecommerce:dns:FailoverRouting", name, None, opts)
+        dns, ctx = args.config.dns, args.ctx
+        if set(args.endpoints) != set(FAILOVER_TYPES):
+            raise ValueError(f"FailoverRouting needs exactly the endpoints {sorted(FAILOVER_TYPES)}, "
+                             f"got {sorted(args.endpoints)}")
+        if len(args.checker_regions) < 3:
+            raise ValueError("Route 53 needs at least 3 health-checker regions")
+
+        self.health_check_ids = {}
+        self.control_health_check_ids = {}
+        records = {}
+        for role, (alb_dns_name, alb_zone_id) in args.endpoints.items():
+            check = aws.route53.HealthCheck(
+                ctx.name("endpoint-health", role),
+                type="HTTPS",
+                fqdn=alb_dns_name,
+                port=443,
+                resource_path=args.config.compute.health_check_path,
+                # Route 53 does not verify the certificate, so probing the ALB's own name (which the
+                # certificate does not cover) works and bypasses DNS, which this very check steers.
+                enable_sni=True,
+                request_interval=dns.health_check_interval_seconds,
+                failure_threshold=dns.health_check_failure_threshold,
+                measure_latency=True,  # latency graphs per checker region help tell slowness from outage
+                regions=list(args.checker_regions),
+                tags={"Name": ctx.name("endpoint-health", role)},  # the Route 53 console lists checks by Name
+                opts=ctx.opts(self),
+            )
+            self.health_check_ids[role] = check.id
+            records[role] = aws.route53.Record(
+                ctx.name("failover", role),
+                zone_id=args.zone_id,
+                name=dns.record_name,
+                type="A",
+                set_identifier=role,
+                failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=FAILOVER_TYPES[role])],
+                aliases=[aws.route53.RecordAliasArgs(
+                    name=alb_dns_name,
+                    zone_id=alb_zone_id,
+                    # Also fail over when the load balancer has no healthy targets, which the ALB
+                    # reports before the HTTPS check has failed failure_threshold times.
+                    evaluate_target_health=True,
+                )],
+                health_check_id=check.id,
+                opts=ctx.opts(self),
+            )
+
+        self.record_name = dns.record_name
+        self.record_fqdn = records[PRIMARY].fqdn
+        self.zone_id = args.zone_id
+        self.register_outputs({"healthCheckIds": self.health_check_ids, "recordFqdn": self.record_fqdn})

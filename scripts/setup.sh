@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Creates or refreshes the project's virtual env at .venv/ (idempotent: reinstalls only when a requirements
+# file or pyproject.toml changed). Usage: scripts/setup.sh [--dev]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_dev=${1:-}
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  echo "setup: Python 3.11 or newer is required (found: $("$python" --version 2>&1 || echo none)); set PYTHON=/path/to/python3.11" >&2
+  exit 2
+fi
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $("$python" --version)" >&2
+  "$python" -m venv .venv
+fi
+files="requirements.txt pyproject.toml policypack/requirements.txt"
+[ "$want_dev" = "--dev" ] && files="$files requirements-dev.txt"
+stamp=".venv/.drkit-installed${want_dev:+-dev}"
+digest=$(cat $files | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+  exit 0
+fi
+echo "setup: installing pinned dependencies into .venv (first run takes about a minute)" >&2
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+if [ "$want_dev" = "--dev" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+else
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+echo "$digest" > "$stamp"
+echo "setup: .venv ready ($(.venv/bin/drkit --version))" >&2
