@@ -102,7 +102,7 @@ class Audit(pulumi.ComponentResource):
         # Built, not read from the trail: the bucket policy must name the trail before the trail can exist.
         trail_arn = account.apply(lambda a: f"arn:aws:cloudtrail:{ctx.region}:{a}:trail/{trail_name}")
         bucket = SecureBucket(ctx.name("cloudtrail"), SecureBucketArgs(
-            ctx=ctx, parts=("cloudtrail",), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION,
+            ctx=ctx, parts=("cloudtrail",), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION, purpose="audit-logs",
             extra_statements=_cloudtrail_delivery(account, trail_arn)), opts=pulumi.ResourceOptions(parent=self))
         log_group = aws.cloudwatch.LogGroup(
             ctx.name("trail-logs"), name=f"/aws/cloudtrail/{trail_name}", kms_key_id=key_arn,
@@ -135,7 +135,7 @@ class Audit(pulumi.ComponentResource):
     def _recorder(self, args: AuditArgs, role: str, ctx: RegionContext) -> None:
         key_arn, account = args.kms_key_arns[role], ctx.account_id()
         bucket = SecureBucket(ctx.name("config"), SecureBucketArgs(
-            ctx=ctx, parts=("config",), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION,
+            ctx=ctx, parts=("config",), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION, purpose="config-delivery",
             extra_statements=_config_delivery(account)), opts=pulumi.ResourceOptions(parent=self))
         # A role of our own, not the service-linked role, so the S3 grant below can name one bucket.
         recorder_role = service_role(ctx, self, "config-recorder", "config.amazonaws.com",

@@ -17,7 +17,7 @@ from infra.context import PRIMARY, SECONDARY, RegionContext, policy_json
 KEY_CLASSES: dict[str, tuple[str, ...]] = {
     "database": ("rds.amazonaws.com",),
     "sessions": ("dynamodb.amazonaws.com",),
-    "objects": ("s3.amazonaws.com",),
+    "objects": ("s3.amazonaws.com", "logging.s3.amazonaws.com"),
     "platform": ("logs.amazonaws.com", "cloudtrail.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com",
                  "backup.amazonaws.com", "secretsmanager.amazonaws.com", "config.amazonaws.com",
                  "events.amazonaws.com"),

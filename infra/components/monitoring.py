@@ -127,8 +127,8 @@ class Monitoring(pulumi.ComponentResource):
                     namespace="AWS/ApplicationELB", metric="HTTPCode_Target_5XX_Count", dimensions=lb,
                     statistic="Sum", comparison="GreaterThanThreshold", threshold=TARGET_5XX_THRESHOLD,
                     treat_missing_data="notBreaching")
-        # Published every minute while targets are registered: silence means the target group has no
-        # targets or the load balancer is gone, and the warm standby must never be in either state.
+        # Host counts are reported every minute for a target group in use, so silence means the load
+        # balancer or its targets stopped reporting: for a warm standby that is as bad as an unhealthy host.
         self._alarm(ctx, ("alb-unhealthy-hosts",), description="A storefront task fails the load balancer's "
                     "health check", namespace="AWS/ApplicationELB", metric="UnHealthyHostCount",
                     dimensions={**lb, "TargetGroup": front.target_group_arn_suffix}, statistic="Maximum",

@@ -61,6 +61,7 @@ class SecureBucketArgs:
     parts: tuple[str, ...]  # name parts for ctx.name; the physical bucket name derives from them
     kms_key_arn: pulumi.Input[str]  # customer-managed key in this bucket's region
     classification: str
+    purpose: str  # Purpose tag: data buckets name their use; log buckets say which logs, so policies can tell them apart
     extra_statements: StatementsFor | None = None  # service grants on top of the TLS-only policy
     access_log_bucket: pulumi.Input[str] | None = None  # target bucket name for server access logs
     access_log_prefix: str = ""
@@ -83,7 +84,7 @@ class SecureBucket(pulumi.ComponentResource):
             ctx.name(*parts),
             bucket=physical_name(ctx, *parts),
             force_destroy=False,  # a stack destroy must never take data with it
-            tags=classification_tags(args.classification),
+            tags={**classification_tags(args.classification), "Purpose": args.purpose},
             opts=ctx.opts(self),
         )
         self.bucket_name, self.arn = bucket.bucket, bucket.arn
@@ -179,13 +180,13 @@ class ReplicatedStorage(pulumi.ComponentResource):
             sources = [bucket_arn_for(physical_name(ctx, purpose)) for purpose in purposes]
             log_bucket = SecureBucket(ctx.name("access-logs"), SecureBucketArgs(
                 ctx=ctx, parts=("access-logs",), kms_key_arn=args.kms_key_arns[role],
-                classification=ACCESS_LOG_CLASSIFICATION,
+                classification=ACCESS_LOG_CLASSIFICATION, purpose="access-logs",
                 extra_statements=access_log_delivery_statements(ctx.account_id(), sources),
                 expire_after_days=ACCESS_LOG_RETENTION_DAYS), opts=pulumi.ResourceOptions(parent=self))
             self.log_bucket_names[role] = log_bucket.bucket_name
             for purpose, classification in purposes.items():
                 bucket = SecureBucket(ctx.name(purpose), SecureBucketArgs(
-                    ctx=ctx, parts=(purpose,), kms_key_arn=args.kms_key_arns[role], classification=classification,
+                    ctx=ctx, parts=(purpose,), kms_key_arn=args.kms_key_arns[role], classification=classification, purpose=purpose,
                     access_log_bucket=log_bucket.bucket_name, access_log_prefix=f"{purpose}/",
                     # Logging is accepted only once the log bucket lets the logging service write.
                     access_log_depends_on=[log_bucket.policy]), opts=pulumi.ResourceOptions(parent=self))

@@ -142,6 +142,8 @@ def _computed_outputs(module: str, kind: str, name: str, region: str, inputs: di
     elif module == "route53" and kind == "Zone":
         zone_id = "Z" + _short_hash(name, length=13).upper()
         out.update(zoneId=zone_id, id=zone_id, nameServers=[f"ns-{i}.awsdns-preview.net" for i in range(4)])
+    elif module == "route53" and kind == "Record":
+        out.update(fqdn=str(inputs.get("name", name)).rstrip("."))
     elif module == "route53" and kind == "HealthCheck":
         out.update(id=_short_hash(name, length=36))
     elif module == "ecs" and kind == "Cluster":
