@@ -24,7 +24,8 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 from drkit.errors import UsageError
 from drkit.policy.pack import PackDirectory
 
-START_TIMEOUT_S = 60.0
+# A pack imports pulumi and its policies before printing its port; a generous bound, overridable for tests.
+START_TIMEOUT_S = float(os.environ.get("DRKIT_PACK_START_TIMEOUT", "60"))
 _SEVERITIES = {engine_pb2.DEBUG: "debug", engine_pb2.INFO: "info", engine_pb2.WARNING: "warning",
                engine_pb2.ERROR: "error"}
 
