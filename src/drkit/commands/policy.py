@@ -8,7 +8,7 @@ from pathlib import Path
 
 from drkit.errors import UsageError
 from drkit.graph.model import Graph, load_graph
-from drkit.policy.gate import run_gate
+from drkit.policy.gate import PolicyGate
 from drkit.policy.host import LogEntry
 from drkit.policy.render import render_json, render_text
 from drkit.project import find_project, read_stack_config
@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def gate_graph(graph: Graph, stack_config: dict, args: argparse.Namespace) -> int:
-    """Shared by `policy` and `preview --policy-pack`: run the pack, print the verdict, return the exit code."""
+def open_gate(project: str, stack: str, stack_config: dict, args: argparse.Namespace) -> PolicyGate:
+    """Start and configure the pack for `stack`; the caller evaluates a graph with it and closes it."""
     def show_log(entry: LogEntry) -> None:
         if entry.severity in ("warning", "error"):
             print(f"policy pack {entry.severity}: {entry.message}", file=sys.stderr)
@@ -39,8 +39,13 @@ def gate_graph(graph: Graph, stack_config: dict, args: argparse.Namespace) -> in
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    result = run_gate(graph, args.policy_pack, stack_config=stack_config, config_file=args.policy_pack_config,
-                      on_log=show_log, progress=progress)
+    return PolicyGate(args.policy_pack, project=project, stack=stack, stack_config=stack_config,
+                      config_file=args.policy_pack_config, on_log=show_log, progress=progress)
+
+
+def report(gate: PolicyGate, graph: Graph, args: argparse.Namespace) -> int:
+    """Evaluate the graph, print the verdict as text or JSON, return the exit code."""
+    result = gate.evaluate(graph)
     if args.json:
         print(json.dumps(render_json(result, {"project": graph.project, "stack": graph.stack}), indent=2))
     else:
@@ -55,4 +60,5 @@ def run(args: argparse.Namespace) -> int:
         _, stack_config = read_stack_config(project, graph.stack) if project.name == graph.project else ({}, {})
     except UsageError:  # a graph gated outside the repository has no stack file: the pack runs without stack config
         stack_config = {}
-    return gate_graph(graph, stack_config, args)
+    with open_gate(graph.project, graph.stack, stack_config, args) as gate:
+        return report(gate, graph, args)

@@ -6,10 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from drkit.commands.policy import add_gate_arguments, gate_graph
+from drkit.commands.policy import add_gate_arguments, open_gate, report
 from drkit.graph.capture import run_program
 from drkit.graph.summary import summarize
-from drkit.policy.pack import open_pack
 from drkit.stacks import load_stack
 
 
@@ -33,18 +32,20 @@ def capture(stack_name: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.policy_pack:
-        open_pack(args.policy_pack)  # a wrong pack path fails before the program runs
-    stack, graph, seconds = capture(args.stack)
-    if args.graph_out:
-        graph.save(args.graph_out)
-    if args.policy_pack:
+    if not args.policy_pack:
+        _, graph, seconds = capture(args.stack)
+        print(summarize(graph))
+        print(f"\nProgram run: {seconds:.2f} s")
+        if args.graph_out:
+            graph.save(args.graph_out)
+            print(f"Resource graph written to {args.graph_out}")
+        return 0
+    stack = load_stack(args.stack)
+    # The pack boots in its own process while this one runs the program.
+    with open_gate(stack.project.name, args.stack, stack.raw, args) as gate:
+        _, graph, seconds = capture(args.stack)
         print(f"Program run: {seconds:.2f} s, {len(graph.resources)} registrations", file=sys.stderr)
         if args.graph_out:
+            graph.save(args.graph_out)
             print(f"Resource graph written to {args.graph_out}", file=sys.stderr)
-        return gate_graph(graph, stack.raw, args)
-    print(summarize(graph))
-    print(f"\nProgram run: {seconds:.2f} s")
-    if args.graph_out:
-        print(f"Resource graph written to {args.graph_out}")
-    return 0
+        return report(gate, graph, args)

@@ -1,4 +1,8 @@
-"""Runs a policy pack over a resource graph: start the plugin, drive the Analyzer protocol, collect the verdict."""
+"""Runs a policy pack over a resource graph: start the plugin, drive the Analyzer protocol, collect the verdict.
+
+`PolicyGate` starts and configures the pack up front, so a caller can run the Pulumi program while the
+plugin process boots (two cores, two processes), then call `evaluate` with the graph.
+"""
 from __future__ import annotations
 
 import time
@@ -9,7 +13,7 @@ from typing import Any, Callable
 from drkit.graph.capture import config_for_runtime
 from drkit.graph.model import Graph
 from drkit.policy.client import AnalyzerClient, AnalyzerInfo, Diagnostic
-from drkit.policy.host import LogEntry, start_pack
+from drkit.policy.host import LogEntry, PluginProcess, start_pack
 from drkit.policy.pack import open_pack
 from drkit.policy.pack_config import read_config_file, resolve
 
@@ -34,41 +38,76 @@ class GateResult:
         return not self.mandatory
 
 
-def run_gate(graph: Graph, pack_dir: Path, *, stack_config: dict[str, Any], config_file: Path | None = None,
-             organization: str = "organization", on_log: Callable[[LogEntry], None] | None = None,
-             progress: Callable[[str], None] | None = None) -> GateResult:
-    pack = open_pack(pack_dir)
-    user_config = read_config_file(config_file)  # read before starting anything, so a bad file costs nothing
-    say = progress or (lambda _msg: None)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    say(f"Starting policy pack {pack.path.name} (plugin process)...")
-    engine_config = config_for_runtime(graph.project, stack_config)
-    plugin = start_pack(pack, project=graph.project, stack=graph.stack, engine_config=engine_config,
-                        organization=organization, on_log=on_log)
-    client = AnalyzerClient(plugin.address)
-    try:
-        client.handshake(engine_address=plugin.engine_address,
-                         root_directory=str(pack.path), program_directory=str(pack.path))
-        client.configure_stack(project=graph.project, stack=graph.stack, organization=organization, dry_run=True,
-                               config=engine_config)
-        info = client.analyzer_info()
-        resolved = resolve(info, user_config, str(config_file) if config_file else "policy config")
-        client.configure(resolved)
-        timings["pack start"] = time.perf_counter() - started
+class PolicyGate:
+    """One plugin process, configured for one stack, evaluating one graph. Always closes its process."""
+
+    def __init__(self, pack_dir: Path, *, project: str, stack: str, stack_config: dict[str, Any],
+                 config_file: Path | None = None, organization: str = "organization",
+                 on_log: Callable[[LogEntry], None] | None = None, progress: Callable[[str], None] | None = None):
+        self.pack = open_pack(pack_dir)
+        self._user_config = read_config_file(config_file)  # a bad file fails before any process starts
+        self._config_label = str(config_file) if config_file else "policy config"
+        self._say = progress or (lambda _message: None)
+        self._project, self._stack, self._organization = project, stack, organization
+        self._engine_config = config_for_runtime(project, stack_config)
+        self.timings: dict[str, float] = {}
+        self._say(f"Starting policy pack {self.pack.path.name} (plugin process)...")
+        self._plugin: PluginProcess | None = start_pack(
+            self.pack, project=project, stack=stack, engine_config=self._engine_config,
+            organization=organization, on_log=on_log)
+        self._client: AnalyzerClient | None = None
+        self._configured = False
+
+    def __enter__(self) -> "PolicyGate":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._plugin is not None:
+            if self._client is not None:
+                self._client.close()
+            self._plugin.stop()
+            self._plugin = None
+
+    def _configure(self) -> None:
+        plugin = self._plugin
+        plugin.wait_for_port()
+        configure_started = time.perf_counter()
+        client = self._client = AnalyzerClient(plugin.address)
+        client.handshake(engine_address=plugin.engine_address, root_directory=str(self.pack.path),
+                         program_directory=str(self.pack.path))
+        client.configure_stack(project=self._project, stack=self._stack, organization=self._organization,
+                               dry_run=True, config=self._engine_config)
+        self.info = client.analyzer_info()
+        self.resolved = resolve(self.info, self._user_config, self._config_label)
+        client.configure(self.resolved)
+        self.timings["pack start"] = plugin.port_seconds
+        self.timings["pack configure"] = time.perf_counter() - configure_started
+        self._configured = True
+
+    def evaluate(self, graph: Graph) -> GateResult:
+        if not self._configured:
+            self._configure()
         started = time.perf_counter()
         index = graph.by_urn()
         analyzable = [r for r in graph if not r.is_provider and r.type != "pulumi:pulumi:Stack"]
-        say(f"Analyzing {len(analyzable)} resources with {len(info.policies)} policies...")
+        self._say(f"Analyzing {len(analyzable)} resources with {len(self.info.policies)} policies...")
         diagnostics: list[Diagnostic] = []
         for resource in analyzable:
             # The engine, not the pack, attaches the URN to per-resource diagnostics.
-            diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in client.analyze(resource, index))
-        diagnostics.extend(client.analyze_stack(list(graph), index))
-        timings["analysis"] = time.perf_counter() - started
-    finally:
-        client.close()
-        plugin.stop()
-    return GateResult(pack_name=info.name, pack_version=pack.version, info=info, diagnostics=diagnostics,
-                      resolved_config=resolved, resources_analyzed=len(analyzable), logs=plugin.logs,
-                      timings=timings)
+            diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in self._client.analyze(resource, index))
+        diagnostics.extend(self._client.analyze_stack(list(graph), index))
+        self.timings["analysis"] = time.perf_counter() - started
+        return GateResult(pack_name=self.info.name, pack_version=self.pack.version, info=self.info,
+                          diagnostics=diagnostics, resolved_config=self.resolved,
+                          resources_analyzed=len(analyzable), logs=self._plugin.logs, timings=dict(self.timings))
+
+
+def run_gate(graph: Graph, pack_dir: Path, *, stack_config: dict[str, Any], config_file: Path | None = None,
+             organization: str = "organization", on_log: Callable[[LogEntry], None] | None = None,
+             progress: Callable[[str], None] | None = None) -> GateResult:
+    with PolicyGate(pack_dir, project=graph.project, stack=graph.stack, stack_config=stack_config,
+                    config_file=config_file, organization=organization, on_log=on_log, progress=progress) as gate:
+        return gate.evaluate(graph)

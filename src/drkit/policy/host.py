@@ -57,11 +57,15 @@ class _EngineService(engine_pb2_grpc.EngineServicer):
 @dataclass
 class PluginProcess:
     process: subprocess.Popen
-    port: int
     engine: grpc.Server
     engine_address: str
     logs: list[LogEntry] = field(default_factory=list)
     stderr_lines: list[str] = field(default_factory=list)
+    port: int = 0
+    spawned_at: float = field(default_factory=time.perf_counter)
+    port_seconds: float = 0.0  # from spawn until the pack printed its port
+    _first_line: str = ""
+    _port_reader: threading.Thread | None = None
 
     @property
     def address(self) -> str:
@@ -75,10 +79,42 @@ class PluginProcess:
         _kill_group(self.process)
         self.engine.stop(grace=None)
 
+    def _read_first_line(self) -> None:
+        self._first_line = self.process.stdout.readline().decode(errors="replace").strip()
+        self.port_seconds = time.perf_counter() - self.spawned_at
+
+    def wait_for_port(self) -> int:
+        """Block until the pack has printed its port; on any failure the process is stopped."""
+        if not self.port:
+            try:
+                self.port = self._wait_for_port()
+            except BaseException:
+                self.stop()
+                raise
+        return self.port
+
+    def _wait_for_port(self) -> int:
+        # The first stdout line is the port; anything else, an early exit or silence is a start failure.
+        self._port_reader.join(max(0.0, START_TIMEOUT_S - (time.perf_counter() - self.spawned_at)))
+        line = self._first_line
+        if line.isdigit():
+            threading.Thread(target=_drain, args=(self.process.stdout, []), daemon=True).start()
+            return int(line)
+        if self._port_reader.is_alive():
+            raise UsageError(f"policy pack did not report a port within {START_TIMEOUT_S:.0f} s; "
+                             "check that its __main__.py constructs PolicyPack(...)")
+        deadline = time.monotonic() + 2
+        while self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.05)  # let the stderr reader catch the last lines
+        why = self.stderr_tail() or (f"it printed {line!r}" if line else "it printed nothing")
+        raise UsageError(f"policy pack failed to start: {why}")
+
 
 def start_pack(pack: PackDirectory, *, project: str, stack: str, engine_config: dict[str, str],
                organization: str = "organization", dry_run: bool = True,
                python: str | None = None, on_log: Callable[[LogEntry], None] | None = None) -> PluginProcess:
+    """Spawn the pack; it boots in the background until `wait_for_port()` is called."""
     logs: list[LogEntry] = []
 
     def sink(entry: LogEntry) -> None:
@@ -104,39 +140,11 @@ def start_pack(pack: PackDirectory, *, project: str, stack: str, engine_config: 
     except OSError as exc:
         engine.stop(grace=None)
         raise UsageError(f"cannot start the policy pack's Python ({exc.strerror}); check the interpreter") from None
-    plugin = PluginProcess(process=process, port=0, engine=engine, engine_address=f"127.0.0.1:{engine_port}", logs=logs)
+    plugin = PluginProcess(process=process, engine=engine, engine_address=f"127.0.0.1:{engine_port}", logs=logs)
     threading.Thread(target=_drain, args=(process.stderr, plugin.stderr_lines), daemon=True).start()
-    try:
-        plugin.port = _read_port(process, plugin)
-    except BaseException:
-        plugin.stop()
-        raise
+    plugin._port_reader = threading.Thread(target=plugin._read_first_line, daemon=True)
+    plugin._port_reader.start()
     return plugin
-
-
-def _read_port(process: subprocess.Popen, plugin: PluginProcess) -> int:
-    """The first stdout line is the port; anything else, an early exit or silence is a start failure."""
-    result: dict[str, str] = {}
-
-    def read_first_line() -> None:
-        result["line"] = process.stdout.readline().decode(errors="replace")
-
-    reader = threading.Thread(target=read_first_line, daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT_S)
-    line = result.get("line", "").strip()
-    if line.isdigit():
-        threading.Thread(target=_drain, args=(process.stdout, []), daemon=True).start()
-        return int(line)
-    if reader.is_alive():
-        raise UsageError(f"policy pack did not report a port within {START_TIMEOUT_S:.0f} s; "
-                         "check that its __main__.py constructs PolicyPack(...)")
-    deadline = time.monotonic() + 2
-    while process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.05)  # let the stderr reader catch the last lines
-    why = plugin.stderr_tail() or (f"it printed {line!r}" if line else "it printed nothing")
-    raise UsageError(f"policy pack failed to start: {why}")
 
 
 def _drain(stream, sink: list[str]) -> None:
