@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from infra.regions import AWS_REGIONS
@@ -394,7 +394,15 @@ def parse_stack_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         recovery_targets=_recovery_targets(raw.get("recoveryTargets")), scale_factor=scale,
     )
     _check_targets_achievable(config)
-    return config
+    return _scaled(config) if scale > 1 else config
+
+
+def _scaled(config: StackConfig) -> StackConfig:
+    """Benchmarks grow the graph by repeating every data store (tables and buckets) scaleFactor times."""
+    copies = range(2, config.scale_factor + 1)
+    tables = (*config.data.tables, *(f"{t}-{n}" for n in copies for t in config.data.tables))
+    buckets = {**config.data.buckets, **{f"{b}-{n}": c for n in copies for b, c in config.data.buckets.items()}}
+    return replace(config, data=replace(config.data, tables=tables, buckets=buckets))
 
 
 def _check_targets_achievable(config: StackConfig) -> None:

@@ -1,6 +1,7 @@
 """Per-region deployment context: the explicit provider and the naming every component shares."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,29 @@ class RegionContext:
 
     def account_id(self) -> pulumi.Output[str]:
         return aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=self.provider)).account_id
+
+
+def bounded_name(name: str, limit: int = 63) -> str:
+    """`name` cut to an AWS length limit, with a hash suffix so names that had to be cut stay unique."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:limit - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+def physical_name(ctx: RegionContext, *parts: str, limit: int = 63) -> str:
+    """A lower-case physical AWS name derived from the logical one, within the service's length limit."""
+    return bounded_name(ctx.name(*parts).lower(), limit)
+
+
+def replica_arn(primary_arn: pulumi.Input[str], region: str) -> pulumi.Output[str]:
+    """The ARN of a same-named copy in another region (secret replica, global-table replica)."""
+    def swap(arn: str) -> str:
+        parts = arn.split(":")
+        parts[3] = region
+        return ":".join(parts)
+
+    return pulumi.Output.from_input(primary_arn).apply(swap)
 
 
 def make_region_context(config: StackConfig, role: str, region: str) -> RegionContext:

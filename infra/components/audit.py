@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.storage import SecureBucket, SecureBucketArgs, objects_of, physical_name
+from infra.components.storage import SecureBucket, SecureBucketArgs, objects_of
 from infra.config import StackConfig
 from infra.config_rules import ConfigRuleSpec
-from infra.context import PRIMARY, RegionContext, classification_tags, policy_json
+from infra.context import PRIMARY, RegionContext, classification_tags, physical_name, policy_json
 
 # Audit records name principals, source IPs and resource configuration: more than internal.
 AUDIT_CLASSIFICATION = "confidential"

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.storage import physical_name
 from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, policy_json
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, physical_name, policy_json
 
 BACKUP_NAME_LIMIT = 50  # vault, plan and selection names
 BACKUP_MANAGED_POLICIES = {

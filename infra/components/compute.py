@@ -7,7 +7,6 @@ maximum, so the standby can absorb full production load once DNS moves to it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import pulumi_aws as aws
 from infra.components.compute_iam import execution_role, task_role
 from infra.components.network import Network
 from infra.config import StackConfig
-from infra.context import SECONDARY, RegionContext
+from infra.context import SECONDARY, RegionContext, bounded_name
 
 CONTAINER_NAME = "storefront"
 POSTGRES_PORT = 5432
@@ -57,13 +56,6 @@ def capacity(config: StackConfig, role: str) -> tuple[int, int, int]:
         standby = max(1, math.ceil(compute.desired_count * config.standby_capacity_fraction))
         return standby, standby, compute.max_count
     return compute.desired_count, compute.min_count, compute.max_count
-
-
-def bounded_name(name: str, limit: int) -> str:
-    """`name` cut to an AWS length limit, with a hash suffix so cut names stay unique per region."""
-    if len(name) <= limit:
-        return name
-    return f"{name[:limit - 8].rstrip('-')}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
 
 
 def _env_key(prefix: str, logical: str) -> str:

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, replica_arn
 
 MASTER_USERNAME = "storefront_admin"
 # RDS rejects these in a master password; the rest of the printable set keeps the entropy high.
@@ -33,16 +33,6 @@ class AppSecretsArgs:
     secondary: RegionContext
     kms_key_arns: dict[str, pulumi.Input[str]]  # role -> multi-Region platform key (primary) / its replica
     recovery_window_days: int = 30
-
-
-def replica_arn(primary_arn: pulumi.Input[str], region: str) -> pulumi.Output[str]:
-    """The ARN of a same-named copy in another region (secret replica, global-table replica)."""
-    def swap(arn: str) -> str:
-        parts = arn.split(":")
-        parts[3] = region
-        return ":".join(parts)
-
-    return pulumi.Output.from_input(primary_arn).apply(swap)
 
 
 class AppSecrets(pulumi.ComponentResource):

@@ -9,7 +9,6 @@ private, TLS-only, and access-logged to a log bucket in the same region.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -18,21 +17,12 @@ import pulumi_aws as aws
 
 from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
 from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, policy_json
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, physical_name, policy_json
 
 ACCESS_LOG_RETENTION_DAYS = 365
 ACCESS_LOG_CLASSIFICATION = "internal"  # request metadata (keys, requesters), no object contents
 
 StatementsFor = Callable[[pulumi.Output[str]], list[dict]]  # bucket ARN -> extra bucket policy statements
-
-
-def physical_name(ctx: RegionContext, *parts: str, limit: int = 63) -> str:
-    """A lower-case AWS name derived from ctx.name; a hash keeps it unique when it must be shortened."""
-    name = ctx.name(*parts).lower()
-    if len(name) <= limit:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:limit - len(digest) - 1].rstrip('-')}-{digest}"
 
 
 def bucket_arn_for(bucket_name: str) -> str:

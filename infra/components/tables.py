@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.secrets import replica_arn
 from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, replica_arn
 
 DATA_CLASSIFICATION = "confidential"
 PARTITION_KEY, SORT_KEY = "pk", "sk"
@@ -29,12 +28,6 @@ class GlobalTablesArgs:
     kms_key_arns: dict[str, pulumi.Input[str]]  # role -> multi-Region sessions key / its replica
 
 
-def logical_table_names(config: StackConfig) -> list[str]:
-    """Configured tables, each repeated scale_factor times (benchmarks grow the graph this way)."""
-    return [table if copy == 1 else f"{table}-{copy}"
-            for table in config.data.tables for copy in range(1, config.scale_factor + 1)]
-
-
 class GlobalTables(pulumi.ComponentResource):
     """One global table per configured name, encrypted in each region with that region's copy of the key."""
 
@@ -46,7 +39,7 @@ class GlobalTables(pulumi.ComponentResource):
         primary, secondary = args.primary, args.secondary
         self.table_names = {}
         self.table_arns_by_role = {PRIMARY: {}, SECONDARY: {}}
-        for logical in logical_table_names(args.config):
+        for logical in args.config.data.tables:
             table = aws.dynamodb.Table(
                 primary.name("table", logical),
                 # Both replicas share this name, so it carries no DR role.
