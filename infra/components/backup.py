@@ -81,6 +81,13 @@ class BackupProtection(pulumi.ComponentResource):
                 ctx.name("vault-policy"), backup_vault_name=vault.name, policy=deny_recovery_point_tampering(),
                 opts=ctx.opts(self)))
             self.vault_names[role], self.vault_arns[role] = vault.name, vault.arn
+            # Cross-region copies of DynamoDB backups need AWS Backup's own management of DynamoDB
+            # (advanced features), an account-wide setting per region.
+            locks.append(aws.backup.RegionSettings(
+                ctx.name("backup-region-settings"),
+                resource_type_opt_in_preference={"Aurora": True, "DynamoDB": True, "RDS": True, "S3": True},
+                resource_type_management_preference={"DynamoDB": True},
+                opts=ctx.opts(self)))
 
         primary = args.contexts[PRIMARY]
         backup_role = aws.iam.Role(
