@@ -1,5 +1,6 @@
 """Every policy in the pack, in one list, with the pack's initial configuration."""
-from drguard import encryption
+from drguard import audit, backup, encryption, guardrails, replication, resilience, tagging, transit
 
-ALL_POLICIES = [*encryption.POLICIES]
+AREAS = (encryption, transit, audit, tagging, replication, backup, resilience, guardrails)
+ALL_POLICIES = [policy for area in AREAS for policy in area.POLICIES]
 INITIAL_CONFIG = {}
