@@ -70,7 +70,7 @@ traffic = FailoverRouting("traffic", FailoverRoutingArgs(
     config=config, ctx=primary, zone_id=zone.zone_id,
     endpoints={role: (front.alb_dns_name, front.alb_zone_id) for role, front in storefronts.items()}))
 audit = Audit("audit", AuditArgs(config=config, contexts=contexts, kms_key_arns=keys.arns_by_role("platform"),
-                                 config_rules=config_rules_for_stack(config)))
+                                 access_log_buckets=storage.log_buckets, config_rules=config_rules_for_stack(config)))
 backup = BackupProtection("backup", BackupProtectionArgs(
     config=config, contexts=contexts, kms_key_arns=keys.arns_by_role("platform"),
     protected_resource_arns=[database.cluster_arns[PRIMARY], *tables.table_arns_by_role[PRIMARY].values()]))

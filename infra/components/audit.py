@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.storage import SecureBucket, SecureBucketArgs, objects_of
+from infra.components.storage import AUDIT_BUCKET_PARTS, SecureBucket, SecureBucketArgs, objects_of
 from infra.config import StackConfig
 from infra.config_rules import ConfigRuleSpec
 from infra.context import PRIMARY, RegionContext, classification_tags, physical_name, policy_json
@@ -32,7 +32,17 @@ class AuditArgs:
     config: StackConfig
     contexts: dict[str, RegionContext]
     kms_key_arns: dict[str, pulumi.Input[str]]  # role -> multi-Region platform key / its replica
+    access_log_buckets: dict[str, SecureBucket] = field(default_factory=dict)  # role -> access-log bucket
     config_rules: list[ConfigRuleSpec] = field(default_factory=list)
+
+
+def _access_logging(args: AuditArgs, role: str, prefix: str) -> dict:
+    """SecureBucketArgs fields that send an audit bucket's access logs to the region's access-log bucket."""
+    log_bucket = args.access_log_buckets.get(role)
+    if log_bucket is None:
+        return {}
+    return {"access_log_bucket": log_bucket.bucket_name, "access_log_prefix": prefix,
+            "access_log_depends_on": [log_bucket.policy]}
 
 
 def service_role(ctx: RegionContext, parent: pulumi.Resource, purpose: str, service: str,
@@ -102,8 +112,9 @@ class Audit(pulumi.ComponentResource):
         # Built, not read from the trail: the bucket policy must name the trail before the trail can exist.
         trail_arn = account.apply(lambda a: f"arn:aws:cloudtrail:{ctx.region}:{a}:trail/{trail_name}")
         bucket = SecureBucket(ctx.name("cloudtrail"), SecureBucketArgs(
-            ctx=ctx, parts=("cloudtrail",), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION, purpose="audit-logs",
-            extra_statements=_cloudtrail_delivery(account, trail_arn)), opts=pulumi.ResourceOptions(parent=self))
+            ctx=ctx, parts=(AUDIT_BUCKET_PARTS[0],), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION,
+            purpose="audit-logs", extra_statements=_cloudtrail_delivery(account, trail_arn),
+            **_access_logging(args, PRIMARY, "cloudtrail/")), opts=pulumi.ResourceOptions(parent=self))
         log_group = aws.cloudwatch.LogGroup(
             ctx.name("trail-logs"), name=f"/aws/cloudtrail/{trail_name}", kms_key_id=key_arn,
             retention_in_days=TRAIL_LOG_RETENTION_DAYS, tags=classification_tags(AUDIT_CLASSIFICATION),
@@ -135,8 +146,9 @@ class Audit(pulumi.ComponentResource):
     def _recorder(self, args: AuditArgs, role: str, ctx: RegionContext) -> None:
         key_arn, account = args.kms_key_arns[role], ctx.account_id()
         bucket = SecureBucket(ctx.name("config"), SecureBucketArgs(
-            ctx=ctx, parts=("config",), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION, purpose="config-delivery",
-            extra_statements=_config_delivery(account)), opts=pulumi.ResourceOptions(parent=self))
+            ctx=ctx, parts=(AUDIT_BUCKET_PARTS[1],), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION,
+            purpose="config-delivery", extra_statements=_config_delivery(account),
+            **_access_logging(args, role, "config/")), opts=pulumi.ResourceOptions(parent=self))
         # A role of our own, not the service-linked role, so the S3 grant below can name one bucket.
         recorder_role = service_role(ctx, self, "config-recorder", "config.amazonaws.com",
                                      {"StringEquals": {"aws:SourceAccount": account}})

@@ -142,6 +142,10 @@ def access_log_delivery_statements(account_id: pulumi.Output[str],
     return statements
 
 
+# Audit buckets (infra/components/audit.py) log their access to this component's log buckets too.
+AUDIT_BUCKET_PARTS = ("cloudtrail", "config")
+
+
 @dataclass
 class ReplicatedStorageArgs:
     config: StackConfig
@@ -165,15 +169,17 @@ class ReplicatedStorage(pulumi.ComponentResource):
         self.bucket_names = {purpose: {} for purpose in purposes}
         self.bucket_arns = {purpose: {} for purpose in purposes}
         self.log_bucket_names = {}
+        self.log_buckets: dict[str, SecureBucket] = {}
         buckets: dict[tuple[str, str], SecureBucket] = {}
         for role, ctx in contexts.items():
-            sources = [bucket_arn_for(physical_name(ctx, purpose)) for purpose in purposes]
+            sources = [bucket_arn_for(physical_name(ctx, part)) for part in (*purposes, *AUDIT_BUCKET_PARTS)]
             log_bucket = SecureBucket(ctx.name("access-logs"), SecureBucketArgs(
                 ctx=ctx, parts=("access-logs",), kms_key_arn=args.kms_key_arns[role],
                 classification=ACCESS_LOG_CLASSIFICATION, purpose="access-logs",
                 extra_statements=access_log_delivery_statements(ctx.account_id(), sources),
                 expire_after_days=ACCESS_LOG_RETENTION_DAYS), opts=pulumi.ResourceOptions(parent=self))
             self.log_bucket_names[role] = log_bucket.bucket_name
+            self.log_buckets[role] = log_bucket
             for purpose, classification in purposes.items():
                 bucket = SecureBucket(ctx.name(purpose), SecureBucketArgs(
                     ctx=ctx, parts=(purpose,), kms_key_arn=args.kms_key_arns[role], classification=classification, purpose=purpose,
