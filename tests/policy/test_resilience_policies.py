@@ -15,6 +15,7 @@ RTO = "rto-rpo-achievable"
 MINE = (PAIR, REGIONS, RTO)
 ACCT = "111122223333"
 ZONE = "Z0123456789ABC"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown-value sentinel
 MET_TARGETS = {
     "azLoss": {"rtoMinutes": 5, "rpoSeconds": {"transactional": 0, "sessions": 0, "objects": 0}},
     "regionLoss": {"rtoMinutes": 15, "rpoSeconds": {"transactional": 5, "sessions": 5, "objects": 900}},
@@ -151,6 +152,8 @@ def degraded_result():
     record(g, "primary", "PRIMARY", "www.example.com", mock_id("hc-slow"), alias=False, ttl=300)
     record(g, "secondary", "SECONDARY", "www.example.com", mock_id("hc-standby"))
     platform(g, secondary_desired=None, secondary_instances=0, primary_instances=1, rtc=False, pitr=False)
+    # a health check id only the deployment will know: the pair check cannot run during preview
+    record(g, "later-secondary", "SECONDARY", "later.example.com", UNKNOWN)
     targets = {**MET_TARGETS, "meteorStrike": {"rtoMinutes": 1}}
     return run_pack(g.build(), only_mine(), stack_config={"recoveryTargets": targets})
 
@@ -243,3 +246,9 @@ def test_rto_rpo_estimates_from_a_degraded_graph(degraded_result):
     assert any("dataCorruption RPO sessions estimate 24.0 h" in m for m in found)
     assert any("meteorStrike" in m for m in found)
     assert not any("regionLoss RPO transactional" in m for m in found)
+
+
+def test_unknown_health_check_id_is_advisory_not_a_verdict(degraded_result):
+    found = [d for d in degraded_result.diagnostics if d.policy == PAIR]
+    assert found and all(d.level == "advisory" and "during preview" in d.message for d in found)
+    assert all(d.policy != PAIR for d in degraded_result.mandatory)
