@@ -39,7 +39,10 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
                 "ttlSeconds": config.dns.ttl_seconds,
                 "healthCheckIntervalSeconds": config.dns.health_check_interval_seconds,
                 "healthCheckFailureThreshold": config.dns.health_check_failure_threshold,
-                "healthCheckAlarmNames": monitoring.health_check_alarm_names},
+                "healthCheckAlarmNames": monitoring.health_check_alarm_names,
+                # Route 53 health-check metrics and their alarms live in us-east-1 whatever the regions are.
+                "healthCheckAlarmRegion": "us-east-1",
+                "healthCheckAlarmTopicArn": alerting.metrics_topic_arn},
         "globalClusterIdentifier": database.global_cluster_id,
         "tableNames": tables.table_names,
         "trailArn": audit.trail_arn,

@@ -82,6 +82,11 @@ def _managed_regions(resources: list[PolicyResource]) -> dict[str, list]:
     return regions
 
 
+def _name_or_default(name: Any) -> str:
+    """A recorder's name (AWS default: "default")."""
+    return name if isinstance(name, str) and name else "default"
+
+
 def _where(region: str, providers: list) -> str:
     return f"{region} (provider {', '.join(p.name for p in providers)})"
 
@@ -104,11 +109,11 @@ def _config_recorder(args: StackValidationArgs, report_violation: ReportViolatio
         missing = [f"an {t} ({what})" for t, what, found in (
             (RECORDER, "roleArn and recordingGroup.allSupported: true", recorders),
             (DELIVERY_CHANNEL, "s3BucketName of the config bucket", channels)) if not found]
-        recorder_names = {r.props.get("name") or "default" for r in recorders}
+        recorder_names = {_name_or_default(r.props.get("name")) for r in recorders}
         recorder_urns = {r.urn for r in recorders}
 
         def for_recorder(status: PolicyResource) -> bool:
-            return (status.props.get("name") in recorder_names
+            return (_name_or_default(status.props.get("name")) in recorder_names
                     or any(d.urn in recorder_urns for d in status.property_dependencies.get("name", [])))
 
         for status in statuses:

@@ -12,8 +12,7 @@ from pulumi_policy import (PolicyComplianceFramework, PolicyResource, ReportViol
                            ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy)
 
 from drguard import guardrails_network
-from drguard.common import label, of_type, parse_json_text, resolved_tags
-from drguard.resilience import seq
+from drguard.common import as_list, label, of_type, parse_json_text, resolved_tags
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -47,7 +46,7 @@ def _configs_of(bucket: PolicyResource, candidates: Iterable[PolicyResource]) ->
 
 def _public_grants(grants: Any) -> list[str]:
     found = []
-    for grant in seq(grants):
+    for grant in as_list(grants):
         grantee = grant.get("grantee") if isinstance(grant, Mapping) else None
         uri = grantee.get("uri") if isinstance(grantee, Mapping) else (grant.get("uri") if isinstance(grant, Mapping)
                                                                        else None)
@@ -190,7 +189,7 @@ def _deletion_protection(args: ResourceValidationArgs, report_violation: ReportV
         if props.get("deletionProtectionEnabled") is not True:
             report_violation(f"DynamoDB table {args.name} can be deleted by a single API call or stack change: set "
                              "deletionProtectionEnabled: true.", None)
-        for replica in seq(props.get("replicas")):
+        for replica in as_list(props.get("replicas")):
             if isinstance(replica, Mapping) and replica.get("deletionProtectionEnabled") is not True:
                 report_violation(f"DynamoDB table {args.name}'s replica in {replica.get('regionName')} can be "
                                  "deleted on its own: set deletionProtectionEnabled: true on the replica.", None)
@@ -227,11 +226,11 @@ def _admin_statements(document: Any) -> list[str]:
     if not isinstance(document, Mapping):
         return []
     found = []
-    for index, statement in enumerate(seq(document.get("Statement"))):
+    for index, statement in enumerate(as_list(document.get("Statement"))):
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
-        actions = [a.strip() for a in seq(statement.get("Action")) if isinstance(a, str)]
-        resources = [r.strip() for r in seq(statement.get("Resource")) if isinstance(r, str)]
+        actions = [a.strip() for a in as_list(statement.get("Action")) if isinstance(a, str)]
+        resources = [r.strip() for r in as_list(statement.get("Resource")) if isinstance(r, str)]
         if any(a in ADMIN_ACTIONS for a in actions) and "*" in resources:
             found.append(str(statement.get("Sid") or f"Statement[{index}]"))
     return found
@@ -246,13 +245,13 @@ def _wildcard_admin(args: ResourceValidationArgs, report_violation: ReportViolat
             report_violation(f"{args.name} ({args.resource_type}) allows Action '*' on Resource '*' in "
                              f"{', '.join(statements)}: {fix}.", None)
     elif args.resource_type == ROLE:
-        for index, inline in enumerate(seq(props.get("inlinePolicies"))):
+        for index, inline in enumerate(as_list(props.get("inlinePolicies"))):
             if isinstance(inline, Mapping):
                 statements = _admin_statements(inline.get("policy"))
                 if statements:
                     report_violation(f"Role {args.name} inlinePolicies[{index}] ({inline.get('name')}) allows Action "
                                      f"'*' on Resource '*' in {', '.join(statements)}: {fix}.", None)
-        for arn in seq(props.get("managedPolicyArns")):
+        for arn in as_list(props.get("managedPolicyArns")):
             if isinstance(arn, str) and ADMIN_POLICY.match(arn):
                 report_violation(f"Role {args.name} lists {arn} in managedPolicyArns: remove it and {fix}.", None)
     elif args.resource_type in ATTACHMENTS:
@@ -284,7 +283,7 @@ def _pitr(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     if not (isinstance(pitr, Mapping) and pitr.get("enabled") is True):
         report_violation(f"DynamoDB table {args.name} cannot be restored to a point in time: set "
                          "pointInTimeRecovery: {enabled: true}.", None)
-    for replica in seq(args.props.get("replicas")):
+    for replica in as_list(args.props.get("replicas")):
         if isinstance(replica, Mapping) and replica.get("pointInTimeRecovery") is not True:
             report_violation(f"DynamoDB table {args.name}'s replica in {replica.get('regionName')} has no "
                              "point-in-time recovery: set pointInTimeRecovery: true on the replica.", None)

@@ -8,7 +8,8 @@ from typing import Any, Iterable, Optional
 from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidationArgs,
                            ResourceValidationPolicy, Severity)
 
-from drguard.resilience import number, seq
+from drguard.common import as_list
+from drguard.resilience import number
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -63,14 +64,14 @@ def _no_public_ingress(args: ResourceValidationArgs, report_violation: ReportVio
     allowed = {float(p) for p in args.get_config().get("publicIngressPorts", [443])}
     props = args.props
     if args.resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
-        for index, rule in enumerate(seq(props.get("ingress"))):
+        for index, rule in enumerate(as_list(props.get("ingress"))):
             if isinstance(rule, Mapping):
-                cidrs = seq(rule.get("cidrBlocks")) + seq(rule.get("ipv6CidrBlocks"))
+                cidrs = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
                 _check(f"Security group {args.name} ingress[{index}]", rule.get("protocol"), rule.get("fromPort"),
                        rule.get("toPort"), cidrs, allowed, report_violation)
     elif args.resource_type == SECURITY_GROUP_RULE:
         if props.get("type") == "ingress":
-            cidrs = seq(props.get("cidrBlocks")) + seq(props.get("ipv6CidrBlocks"))
+            cidrs = as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))
             _check(f"Security group rule {args.name}", props.get("protocol"), props.get("fromPort"),
                    props.get("toPort"), cidrs, allowed, report_violation)
     elif args.resource_type == INGRESS_RULE:

@@ -1,14 +1,13 @@
 """Resilience: DNS failover between the regions, the regions themselves, and whether the recovery objectives hold.
 
 Besides its policies this module holds the DR-topology helpers the audit and guardrail areas share
-(which regions are primary and secondary, list-like values as the policy SDK delivers them, Route 53
-failover records and the health checks they name).
+(which regions are primary and secondary, numbers, Route 53 failover records and the health checks they
+name).
 """
 from __future__ import annotations
 
-import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Union
 
@@ -16,7 +15,7 @@ import pulumi
 from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyProviderResource, PolicyResource,
                            ReportViolation, Severity, StackValidationArgs, StackValidationPolicy)
 
-from drguard.common import label, of_type, provider_default_tags, resource_region
+from drguard.common import as_list, label, of_type, provider_default_tags, resource_region
 
 AWS_PROVIDER = "pulumi:providers:aws"
 PRIMARY, SECONDARY = "primary", "secondary"
@@ -34,16 +33,6 @@ Provider = Union[PolicyResource, PolicyProviderResource]
 
 
 # -- shared helpers ---------------------------------------------------------------------------------------------
-
-def seq(value: Any) -> list:
-    """A list-valued property as a list. The SDK hands lists over as a read-only Sequence proxy, not a list
-    (so common.as_list would wrap it instead of unpacking it); None is [], a scalar or object is [value]."""
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-        return [value]
-    return list(value)
-
 
 def number(value: Any, default: Optional[float] = None) -> Optional[float]:
     """Numbers arrive as floats; booleans and text are not numbers."""
@@ -99,27 +88,14 @@ def role_of_region(region: Optional[str], regions: Mapping[str, set[str]]) -> Op
 
 def failover_type(record: PolicyResource) -> Optional[str]:
     """PRIMARY / SECONDARY for a failover record, None for any other record."""
-    for policy in seq(record.props.get("failoverRoutingPolicies")):
+    for policy in as_list(record.props.get("failoverRoutingPolicies")):
         if isinstance(policy, Mapping) and isinstance(policy.get("type"), str):
             return policy["type"].upper()
     return None
 
 
 def failover_records(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
-    return [r for r in of_type(resources, RECORD) if seq(r.props.get("failoverRoutingPolicies"))]
-
-
-def _preview_health_check_id(health_check: PolicyResource) -> str:
-    # The id drkit's preview mocks give a health check (drkit/graph/mocks.py): sha256 of its physical name (the
-    # first of these inputs that is set, else the resource name), first 36 hex digits. A real engine hands over
-    # the `id` output or the property dependency instead, which health_check_of tries first.
-    physical = health_check.name
-    for key in ("bucket", "name", "clusterIdentifier", "identifier", "globalClusterIdentifier", "family"):
-        value = health_check.props.get(key)
-        if isinstance(value, str) and value:
-            physical = value
-            break
-    return hashlib.sha256(physical.encode()).hexdigest()[:36]
+    return [r for r in of_type(resources, RECORD) if as_list(r.props.get("failoverRoutingPolicies"))]
 
 
 def health_check_of(record: PolicyResource, health_checks: list[PolicyResource]) -> Optional[PolicyResource]:
@@ -131,7 +107,7 @@ def health_check_of(record: PolicyResource, health_checks: list[PolicyResource])
         if dependency.resource_type == HEALTH_CHECK:
             return dependency
     for health_check in health_checks:
-        if health_check.props.get("id") == health_check_id or _preview_health_check_id(health_check) == health_check_id:
+        if health_check.props.get("id") == health_check_id:
             return health_check
     return None
 
@@ -169,7 +145,8 @@ def _failover_pair(args: StackValidationArgs, report_violation: ReportViolation)
         elif health_check_of(record, health_checks) is None:
             report_violation(f"{kind or 'Failover'} record {label(record)} has healthCheckId {health_check_id!r}, "
                              "which is not the id of any aws:route53/healthCheck:HealthCheck in the stack: set "
-                             "healthCheckId to the id output of the stack's health check for that endpoint.", record.urn)
+                             "healthCheckId to the id output of the stack's health check for that endpoint.",
+                             record.urn)
     for (_zone, name, kind), group in groups.items():
         by_type: dict[str, list[PolicyResource]] = {"PRIMARY": [], "SECONDARY": []}
         for record in group:
@@ -348,14 +325,14 @@ def recovery_parameters(resources: list[PolicyResource]):
     sources["health_check_failure_threshold"] = sources["health_check_interval_s"]
 
     # Alarm: the Route 53 HealthCheckStatus alarm on those health checks (else any such alarm; else 60 s x 1).
-    check_ids = {r.props.get("healthCheckId") for r in primaries} - {None, ""}
+    check_ids = {i for i in (r.props.get("healthCheckId") for r in primaries) if isinstance(i, str) and i}
     check_urns = {c.urn for c in primary_checks}
     status_alarms = [a for a in of_type(resources, METRIC_ALARM)
                      if a.props.get("namespace") == "AWS/Route53" and a.props.get("metricName") == "HealthCheckStatus"]
 
     def watches_primary(alarm: PolicyResource) -> bool:
         dimensions = alarm.props.get("dimensions")
-        if isinstance(dimensions, Mapping) and dimensions.get("HealthCheckId") in check_ids:
+        if isinstance(dimensions, Mapping) and str(dimensions.get("HealthCheckId")) in check_ids:
             return True
         return any(d.urn in check_urns for d in alarm.property_dependencies.get("dimensions", []))
 
@@ -376,7 +353,7 @@ def recovery_parameters(resources: list[PolicyResource]):
     sources["dns_ttl_s"] = f"no PRIMARY failover record: {ROUTE53_ALIAS_TTL_S} s assumed"
     worst = -1.0
     for record in primaries:
-        if seq(record.props.get("aliases")):
+        if as_list(record.props.get("aliases")):
             value, source = float(ROUTE53_ALIAS_TTL_S), f"alias record {record.name}: the target's 60 s TTL"
         else:
             value, source = number(record.props.get("ttl"), 0.0), f"aws:route53/record {record.name} ttl"
@@ -421,7 +398,7 @@ def recovery_parameters(resources: list[PolicyResource]):
     configs = of_type(resources, REPLICATION_CONFIG)
     without_rtc = []
     for config in configs:
-        for rule in seq(config.props.get("rules")):
+        for rule in as_list(config.props.get("rules")):
             destination = rule.get("destination") if isinstance(rule, Mapping) else None
             rtc = destination.get("replicationTime") if isinstance(destination, Mapping) else None
             if not (isinstance(rtc, Mapping) and rtc.get("status") == "Enabled"):

@@ -20,10 +20,23 @@ import pytest
 
 from drkit.graph.model import UNKNOWN, Graph, Resource
 from infra.config import REQUIRED_TAG_KEYS, StackConfig, parse_stack_config
-from tests.support.program import stack_graph
-from tests.support.stacks import stack_values
+from drkit.graph.capture import run_program
+from tests.support.program import stack_graph, stack_raw_config
+from tests.support.stacks import NAMESPACE, REPO, edited, stack_values
 
-STACKS = ["dev", "prod"]
+EDITED = "edited-prod"
+EDITS = {  # dotted config key -> value, applied to prod's config
+    "primaryRegion": "eu-west-1", "secondaryRegion": "eu-central-1",
+    "standbyCapacityFraction": 0.4,  # 6 x 0.4 = 2.4 tasks: ceil gives 3, floor would give 2
+    "database.secondaryInstances": 2, "database.backupRetentionDays": 14,
+    "dns.healthCheckIntervalSeconds": 30, "dns.healthCheckFailureThreshold": 5,
+    "backup.vaultLockChangeableForDays": 7, "backup.vaultLockMinRetentionDays": 10,
+    "backup.vaultLockMaxRetentionDays": 90, "backup.retentionDays": 20, "backup.copyRetentionDays": 30,
+    "data.tables": ["carts", "sessions", "wishlists"],
+    "data.buckets": {"media": "public", "exports": "restricted", "invoices": "confidential"},
+    "data.replicatedClassifications": ["confidential", "restricted"],
+}
+STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"
 ROLES = (PRIMARY, SECONDARY)
 METRICS_REGION = "us-east-1"  # Route 53 publishes health-check metrics only here
@@ -100,11 +113,24 @@ def role_of_region(config: StackConfig, region: str | None) -> str | None:
     return None
 
 
+def _edited_values() -> dict[str, Any]:
+    values = stack_values("prod")
+    for key, value in EDITS.items():
+        values = edited(values, key, value)
+    return values
+
+
 @functools.lru_cache(maxsize=None)
 def stack(name: str) -> Stack:
-    """Read-only view; the graph itself comes from the process-wide capture in tests/support/program.py."""
-    graph = stack_graph(name)
-    config = parse_stack_config(name, stack_values(name))
+    """Read-only view; dev and prod come from the process-wide capture in tests/support/program.py."""
+    if name == EDITED:
+        values = _edited_values()
+        raw = {k: v for k, v in stack_raw_config("prod").items() if not k.startswith(NAMESPACE + ":")}
+        raw.update({f"{NAMESPACE}:{k}": v for k, v in values.items()})
+        graph = run_program(REPO / "infra", NAMESPACE, EDITED, raw)
+    else:
+        graph, values = stack_graph(name), stack_values(name)
+    config = parse_stack_config(name, values)
     return Stack(name=name, graph=graph, config=config, urns=graph.by_urn(),
                  regions={r.urn: graph.region_of(r) for r in graph.resources})
 
@@ -218,10 +244,12 @@ def test_providers_default_tags_name_their_dr_role(name):
             assert tags.get(key) == value, (provider.name, key)
 
 
-def test_dev_adds_a_metrics_provider_in_us_east_1_and_prod_reuses_its_primary():
-    dev, prod = stack("dev"), stack("prod")
-    assert METRICS_REGION not in dev.config.regions and prod.config.primary_region == METRICS_REGION
-    assert [p.inputs["region"] for p in dev.of(PROVIDER)].count(METRICS_REGION) == 1
+def test_metrics_provider_exists_only_when_no_deployment_region_is_us_east_1():
+    dev, prod, other = stack("dev"), stack("prod"), stack(EDITED)
+    assert METRICS_REGION not in dev.config.regions + other.config.regions
+    assert prod.config.primary_region == METRICS_REGION
+    for s in (dev, other):
+        assert [p.inputs["region"] for p in s.of(PROVIDER)].count(METRICS_REGION) == 1
     assert len(prod.of(PROVIDER)) == 2
 
 

@@ -21,7 +21,6 @@ VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 # -- KMS ---------------------------------------------------------------------------------------------
@@ -241,6 +240,8 @@ def test_dev_secondary_is_headless_and_prod_is_not():
     assert stack("dev").config.database.secondary_instances == 0
     assert not stack("dev").in_role(DB_INSTANCE, SECONDARY)
     assert stack("prod").in_role(DB_INSTANCE, SECONDARY)
+    # Headless: the secondary cluster still exists and belongs to the global cluster.
+    assert stack("dev").in_role(DB_CLUSTER, SECONDARY)
 
 
 # -- DynamoDB global tables --------------------------------------------------------------------------
@@ -248,8 +249,9 @@ def test_dev_secondary_is_headless_and_prod_is_not():
 def test_tables_replicate_to_the_secondary_with_its_key(name):
     s = stack(name)
     tables = s.of(TABLE)
-    assert sorted(t.inputs.get("name") for t in tables) == sorted(
-        f"ecommerce-{s.config.environment}-{t}" for t in s.config.data.tables)
+    assert len(tables) == len(s.config.data.tables)
+    for logical in s.config.data.tables:
+        only([t for t in tables if t.inputs.get("name", "").endswith("-" + logical)], f"{logical} table")
     for table in tables:
         assert s.role(table) == PRIMARY, f"{table.name}: a global table is created once, in the primary"
         assert (table.inputs.get("pointInTimeRecovery") or {}).get("enabled") is True, table.name

@@ -2,7 +2,6 @@
 
 Other areas' policies are disabled in these runs so a finding, or a crash, of theirs cannot decide these tests.
 """
-import hashlib
 
 import pytest
 
@@ -30,9 +29,9 @@ def only_mine(**settings_by_policy):
     return config
 
 
-def mock_id(health_check_name):
-    """The id drkit's preview mocks give a health check without a name input."""
-    return hashlib.sha256(health_check_name.encode()).hexdigest()[:36]
+def check_id(health_check_name):
+    """A stand-in for the id AWS gives a health check; records name it, and say where it came from."""
+    return f"id-{health_check_name}"
 
 
 def property_dependency(builder, urn, prop, *target_urns):
@@ -48,6 +47,7 @@ def health_check(g, name, interval=10, threshold=3, role="primary"):
 
 
 def record(g, name, kind, dns_name, health_check_id=None, alias=True, ttl=None):
+    """A failover record; a healthCheckId of check_id(x) depends on health check x, as the engine records it."""
     inputs = {"zoneId": ZONE, "name": dns_name, "type": "A", "setIdentifier": kind.lower(),
               "failoverRoutingPolicies": [{"type": kind}]}
     if health_check_id is not None:
@@ -58,7 +58,10 @@ def record(g, name, kind, dns_name, health_check_id=None, alias=True, ttl=None):
     else:
         inputs["records"] = ["192.0.2.10"]
         inputs["ttl"] = ttl
-    return g.add("aws:route53/record:Record", name, inputs)
+    urn = g.add("aws:route53/record:Record", name, inputs)
+    if health_check_id and health_check_id.startswith("id-"):
+        property_dependency(g, urn, "healthCheckId", g.urn("aws:route53/healthCheck:HealthCheck", health_check_id[3:]))
+    return urn
 
 
 def platform(g, *, secondary_desired=3, secondary_instances=1, primary_instances=2, rtc=True, pitr=True):
@@ -91,16 +94,16 @@ def build_graph():
     # route53-failover-pair
     health_check(g, "hc-primary")
     health_check(g, "hc-secondary")
-    record(g, "good-primary", "PRIMARY", "www.example.com", mock_id("hc-primary"))
-    record(g, "good-secondary", "SECONDARY", "www.example.com", mock_id("hc-secondary"))
-    record(g, "bad-solo-primary", "PRIMARY", "solo.example.com", mock_id("hc-primary"))
+    record(g, "good-primary", "PRIMARY", "www.example.com", check_id("hc-primary"))
+    record(g, "good-secondary", "SECONDARY", "www.example.com", check_id("hc-secondary"))
+    record(g, "bad-solo-primary", "PRIMARY", "solo.example.com", check_id("hc-primary"))
     record(g, "bad-nohc-primary", "PRIMARY", "nohc.example.com", None)
-    record(g, "good-nohc-secondary", "SECONDARY", "nohc.example.com", mock_id("hc-secondary"))
-    record(g, "good-dangling-primary", "PRIMARY", "dangling.example.com", mock_id("hc-primary"))
+    record(g, "good-nohc-secondary", "SECONDARY", "nohc.example.com", check_id("hc-secondary"))
+    record(g, "good-dangling-primary", "PRIMARY", "dangling.example.com", check_id("hc-primary"))
     record(g, "bad-dangling-secondary", "SECONDARY", "dangling.example.com", "0000-not-a-health-check")
-    record(g, "bad-dup-primary-a", "PRIMARY", "dup.example.com", mock_id("hc-primary"))
-    record(g, "bad-dup-primary-b", "PRIMARY", "dup.example.com", mock_id("hc-primary"))
-    record(g, "good-dup-secondary", "SECONDARY", "dup.example.com", mock_id("hc-secondary"))
+    record(g, "bad-dup-primary-a", "PRIMARY", "dup.example.com", check_id("hc-primary"))
+    record(g, "bad-dup-primary-b", "PRIMARY", "dup.example.com", check_id("hc-primary"))
+    record(g, "good-dup-secondary", "SECONDARY", "dup.example.com", check_id("hc-secondary"))
     # healthCheckId resolved through the property dependency, as a real engine reports it
     hc_urn = health_check(g, "hc-propdep")
     for kind in ("PRIMARY", "SECONDARY"):
@@ -116,7 +119,7 @@ def build_graph():
     g.add("aws:cloudwatch/metricAlarm:MetricAlarm", "alarm-hc-primary", {
         "namespace": "AWS/Route53", "metricName": "HealthCheckStatus", "period": 60, "evaluationPeriods": 1,
         "statistic": "Minimum", "threshold": 1, "comparisonOperator": "LessThanThreshold",
-        "dimensions": {"HealthCheckId": mock_id("hc-primary")}})
+        "dimensions": {"HealthCheckId": check_id("hc-primary")}})
     platform(g)
     return g.build()
 
@@ -149,8 +152,8 @@ def degraded_result():
     g = GraphBuilder()
     health_check(g, "hc-slow", interval=30, threshold=10)
     health_check(g, "hc-standby")
-    record(g, "primary", "PRIMARY", "www.example.com", mock_id("hc-slow"), alias=False, ttl=300)
-    record(g, "secondary", "SECONDARY", "www.example.com", mock_id("hc-standby"))
+    record(g, "primary", "PRIMARY", "www.example.com", check_id("hc-slow"), alias=False, ttl=300)
+    record(g, "secondary", "SECONDARY", "www.example.com", check_id("hc-standby"))
     platform(g, secondary_desired=None, secondary_instances=0, primary_instances=1, rtc=False, pitr=False)
     # a health check id only the deployment will know: the pair check cannot run during preview
     record(g, "later-secondary", "SECONDARY", "later.example.com", UNKNOWN)

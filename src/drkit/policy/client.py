@@ -121,7 +121,9 @@ class AnalyzerClient:
             options=_options(resource), provider=_provider(resource, graph_index))
         return _diagnostics(self._call("Analyze", request))
 
-    def analyze_stack(self, resources: Iterable[Resource], graph_index: dict[str, Resource]) -> list[Diagnostic]:
+    def analyze_stack(self, resources: Iterable[Resource],
+                      graph_index: dict[str, Resource]) -> tuple[list[Diagnostic], list[tuple[str, str]]]:
+        """Stack policies' diagnostics, and (policy, reason) for each stack policy that declared itself not applicable."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
             item = request.resources.add()
@@ -135,7 +137,8 @@ class AnalyzerClient:
             item.dependencies.extend(resource.dependencies)
             for prop, urns in resource.property_dependencies.items():
                 item.propertyDependencies[prop].urns.extend(urns)
-        return _diagnostics(self._call("AnalyzeStack", request))
+        response = self._call("AnalyzeStack", request)
+        return _diagnostics(response), [(n.policy_name, n.reason) for n in response.not_applicable]
 
 
 class PackCallError(UsageError):

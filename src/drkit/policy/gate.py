@@ -28,6 +28,7 @@ class GateResult:
     resources_analyzed: int
     logs: list[LogEntry] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (stack policy, reason)
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -98,11 +99,13 @@ class PolicyGate:
         for resource in analyzable:
             # The engine, not the pack, attaches the URN to per-resource diagnostics.
             diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in self._client.analyze(resource, index))
-        diagnostics.extend(self._client.analyze_stack(list(graph), index))
+        stack_diagnostics, not_applicable = self._client.analyze_stack(list(graph), index)
+        diagnostics.extend(stack_diagnostics)
         self.timings["analysis"] = time.perf_counter() - started
         return GateResult(pack_name=self.info.name, pack_version=self.pack.version, info=self.info,
                           diagnostics=diagnostics, resolved_config=self.resolved,
-                          resources_analyzed=len(analyzable), logs=self._plugin.logs, timings=dict(self.timings))
+                          resources_analyzed=len(analyzable), logs=self._plugin.logs, timings=dict(self.timings),
+                          not_applicable=not_applicable)
 
 
 def run_gate(graph: Graph, pack_dir: Path, *, stack_config: dict[str, Any], config_file: Path | None = None,

@@ -46,6 +46,10 @@ def render_text(result: GateResult, graph: Graph | None = None) -> str:
         if policy and policy.remediation_steps:
             lines.append(f"    Remediation: {policy.remediation_steps}")
         lines.append("")
+    for policy, reason in result.not_applicable:
+        lines.append(f"    [not applicable]  {policy}: {reason}")
+    if result.not_applicable:
+        lines.append("")
     mandatory = len(result.mandatory)
     advisory = len(result.diagnostics) - mandatory
     violated = set(by_policy)
@@ -70,6 +74,7 @@ def render_json(result: GateResult, extra: dict[str, Any] | None = None) -> dict
                      for p in result.info.policies],
         "violations": [{"policy": d.policy, "enforcementLevel": d.level, "severity": d.severity, "urn": d.urn,
                         "message": d.message} for d in result.diagnostics],
+        "notApplicable": [{"policy": policy, "reason": reason} for policy, reason in result.not_applicable],
         "logs": [{"severity": log.severity, "message": log.message, "urn": log.urn} for log in result.logs],
         "timings": result.timings,
         **(extra or {}),
