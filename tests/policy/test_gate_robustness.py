@@ -85,3 +85,24 @@ def test_json_verdict_is_machine_readable(tmp_path, capsys):
     assert verdict["passed"] is False
     assert verdict["violations"][0]["policy"] == "probe-policy"
     assert verdict["violations"][0]["urn"].endswith("::alerts")
+
+
+def test_pack_logs_reach_the_user(tmp_path, capsys):
+    # pulumi.log in a pack with no engine wired in writes "<severity>: <message>" to stderr.
+    pack = pack_with_policy(tmp_path / "pack", 'import pulumi\npulumi.log.warn("checked " + args.name)')
+    result = run_gate(small_graph(), pack, stack_config={})
+    assert ("warning", "checked alerts") in {(log.severity, log.message) for log in result.logs}
+
+
+def test_engine_log_service_is_served(tmp_path):
+    # A pack whose SDK dials the engine address it was given (argv[1]) and calls Engine.Log.
+    pack = pack_with_policy(tmp_path / "pack", """
+        import sys, grpc
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+        stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(sys.argv[1]))
+        stub.Log(engine_pb2.LogRequest(severity=engine_pb2.ERROR, message="via the engine", urn=args.urn))
+    """)
+    result = run_gate(small_graph(), pack, stack_config={})
+    entries = {(log.severity, log.message) for log in result.logs}
+    assert ("error", "via the engine") in entries
+    assert any(log.urn.endswith("::alerts") for log in result.logs if log.message == "via the engine")

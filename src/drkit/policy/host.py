@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -141,10 +142,24 @@ def start_pack(pack: PackDirectory, *, project: str, stack: str, engine_config: 
         engine.stop(grace=None)
         raise UsageError(f"cannot start the policy pack's Python ({exc.strerror}); check the interpreter") from None
     plugin = PluginProcess(process=process, engine=engine, engine_address=f"127.0.0.1:{engine_port}", logs=logs)
-    threading.Thread(target=_drain, args=(process.stderr, plugin.stderr_lines), daemon=True).start()
+    threading.Thread(target=_drain_stderr, args=(process.stderr, plugin.stderr_lines, sink), daemon=True).start()
     plugin._port_reader = threading.Thread(target=plugin._read_first_line, daemon=True)
     plugin._port_reader.start()
     return plugin
+
+
+_STDERR_LOG = re.compile(r"^(debug|info|warning|error): (.*)$")
+
+
+def _drain_stderr(stream, lines: list[str], sink: Callable[[LogEntry], None]) -> None:
+    """The Python SDK logs to stderr as '<severity>: <message>' when no engine is wired in; show those as logs."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip("\n")
+        lines.append(line)
+        match = _STDERR_LOG.match(line)
+        if match:
+            sink(LogEntry(match.group(1), match.group(2)))
+    stream.close()
 
 
 def _drain(stream, sink: list[str]) -> None:
