@@ -1,0 +1,1 @@
+"""Compliance as code: the control catalogue, evidence and verdicts."""
