@@ -104,7 +104,7 @@ def region_loss_rto_steps(p: RecoveryParameters) -> list[Step]:
     parallel = max(db_seconds, compute_seconds)
     parallel_source = (f"promote database ({format_duration(db_seconds)}: {db_source}) in parallel with scaling the "
                        f"standby from {p.standby_capacity_fraction:.0%} to full capacity "
-                       f"({format_duration(compute_seconds)}: {ECS_SCALE_OUT_S[1]} + warm-up "
+                       f"({format_duration(compute_seconds)}: {ECS_SCALE_OUT_S[1]} + warm-up {p.warm_up_s:g} s, "
                        f"{_cfg(p, 'warm_up_s', 'compute.warmUpSeconds')})")
     return [
         Step("detect", detection, f"Route 53 health check interval {p.health_check_interval_s:g} s x failure threshold "
