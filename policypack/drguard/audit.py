@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation, Severity,
-                           StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, Severity, StackValidationArgs,
+                           StackValidationPolicy)
 
-from drguard.common import label, of_type, resource_region
-from drguard.resilience import ROLES, aws_providers, provider_region, role_of_region, role_providers
+from drguard.common import (ROLES, aws_providers, label, of_type, provider_region, resource_region, role_of_region,
+                            role_providers, role_regions)
+from drguard.frameworks import CIS, NIST, framework
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 RECORDER = "aws:cfg/recorder:Recorder"
@@ -64,7 +65,7 @@ cloudtrail_multi_region = StackValidationPolicy(
                       "true, enableLogFileValidation: true, kmsKeyId: <customer-managed KMS key ARN>, "
                       "cloudWatchLogsGroupArn: '<log group ARN>:*' and cloudWatchLogsRoleArn: <role that may write "
                       "to it>.",
-    framework=PolicyComplianceFramework(name="CIS AWS Foundations Benchmark", version="3.0.0", reference="3.1"),
+    framework=framework(CIS, "3.1"),
 )
 
 
@@ -141,7 +142,7 @@ config_recorder_both_regions = StackValidationPolicy(
                       "recordingGroup.allSupported: true), an aws:cfg/deliveryChannel:DeliveryChannel (s3BucketName) "
                       "and an aws:cfg/recorderStatus:RecorderStatus with name set to the recorder's name and "
                       "isEnabled: true.",
-    framework=PolicyComplianceFramework(name="CIS AWS Foundations Benchmark", version="3.0.0", reference="3.3"),
+    framework=framework(CIS, "3.3"),
 )
 
 
@@ -162,7 +163,7 @@ def _config_rules(args: StackValidationArgs, report_violation: ReportViolation) 
     resources = list(args.resources)
     required = [str(i) for i in args.get_config().get("requiredRuleIdentifiers", [])]
     by_role = role_providers(resources)
-    regions = {role: {r for r in map(provider_region, by_role[role]) if r} for role in ROLES}
+    regions = role_regions(resources)
     if not all(regions.values()):
         report_violation("The stack lacks a provider tagged DRRole=primary or DRRole=secondary with a region, so AWS "
                          "Config rules cannot be compared between the regions: tag both providers.", None)
@@ -198,7 +199,7 @@ config_rules_both_regions = StackValidationPolicy(
     remediation_steps="For every AWS managed rule identifier deploy an aws:cfg/rule:Rule with source {owner: AWS, "
                       "sourceIdentifier: <identifier>} in both the primary and the secondary region, and include "
                       "every identifier listed in the setting requiredRuleIdentifiers.",
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CA-7"),
+    framework=framework(NIST, "CA-7"),
     config_schema=PolicyConfigSchema(properties={
         "requiredRuleIdentifiers": {
             "type": "array", "items": {"type": "string"}, "uniqueItems": True, "default": [],

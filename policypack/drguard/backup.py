@@ -4,10 +4,12 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Mapping, Optional
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation, Severity,
-                           StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, Severity, StackValidationArgs,
+                           StackValidationPolicy)
 
-from drguard.common import arn_region, as_list, of_type, provider_default_tags, resource_region
+from drguard.common import (PRIMARY, arn_region, as_list, depends_through, dr_role, of_type, refers_to, resolved_tags,
+                            resource_region)
+from drguard.frameworks import NIST, framework
 
 VAULT = "aws:backup/vault:Vault"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
@@ -16,11 +18,6 @@ SELECTION = "aws:backup/selection:Selection"
 CLUSTER = "aws:rds/cluster:Cluster"
 TABLE = "aws:dynamodb/table:Table"
 DEFAULT_MIN_RETENTION_FLOOR = 7
-
-
-def _depends_through(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:
-    """True when the engine recorded that input `prop` of `resource` was computed from `target`."""
-    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(prop, []))
 
 
 def _is_set(value: Any) -> bool:
@@ -34,9 +31,7 @@ def _validate_vault_lock(args: StackValidationArgs, report_violation: ReportViol
     locks = of_type(args.resources, VAULT_LOCK)
     for vault in of_type(args.resources, VAULT):
         name = vault.props.get("name")
-        vault_locks = [lock for lock in locks
-                       if (name and lock.props.get("backupVaultName") == name)
-                       or _depends_through(lock, "backupVaultName", vault)]
+        vault_locks = [lock for lock in locks if refers_to(lock, "backupVaultName", vault, name or None)]
         if not vault_locks:
             report_violation(
                 f"Backup vault {name or vault.name} has no Vault Lock; add an aws:backup/vaultLockConfiguration:"
@@ -68,7 +63,7 @@ vault_lock_compliance = StackValidationPolicy(
     description="Every AWS Backup vault has a Vault Lock in compliance mode with a minimum and maximum retention.",
     validate=_validate_vault_lock,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-9(8)"),
+    framework=framework(NIST, "CP-9(8)"),
     remediation_steps="Add an aws:backup/vaultLockConfiguration:VaultLockConfiguration per vault with backupVaultName "
                       "the vault's name, changeableForDays 3 or more (compliance mode), minRetentionDays at least "
                       "minRetentionDaysFloor and maxRetentionDays set (e.g. 365).",
@@ -129,8 +124,9 @@ def _validate_plan_copy(args: StackValidationArgs, report_violation: ReportViola
     selections = of_type(resources, SELECTION)
     plan_regions = {resource_region(p) for p in plans}
     stores = [c for c in of_type(resources, CLUSTER)
-              if resource_region(c) in plan_regions or provider_default_tags(c.provider).get("DRRole") == "primary"]
-    stores += of_type(resources, TABLE)
+              if resource_region(c) in plan_regions or dr_role(c.provider) == PRIMARY]
+    exempt = set(args.get_config().get("exemptPurposes") or [])
+    stores += [t for t in of_type(resources, TABLE) if resolved_tags(t.props, t.provider).get("Purpose") not in exempt]
     for store in stores:
         kind = "Aurora cluster" if store.resource_type == CLUSTER else "DynamoDB table"
         identity = _store_identity(store)
@@ -138,7 +134,7 @@ def _validate_plan_copy(args: StackValidationArgs, report_violation: ReportViola
         chosen = []
         for selection in selections:
             entries = as_list(selection.props.get("resources"))
-            if _depends_through(selection, "resources", store) or (identity and any(
+            if depends_through(selection, "resources", store) or (identity and any(
                     _arn_matches(entry, identity[0], region, identity[1]) for entry in entries)):
                 chosen.append(selection)
         display = identity[2] if identity else store.name
@@ -168,10 +164,18 @@ plan_cross_region_copy = StackValidationPolicy(
                 "whose plan copies recovery points to a vault in another region.",
     validate=_validate_plan_copy,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-9"),
+    framework=framework(NIST, "CP-9"),
     remediation_steps="List the cluster's and table's ARNs in an aws:backup/selection:Selection `resources` whose "
                       "planId is an aws:backup/plan:Plan with a rule whose copyActions[].destinationVaultArn is the "
                       "ARN of the backup vault in the secondary region.",
+    config_schema=PolicyConfigSchema(properties={
+        "exemptPurposes": {
+            "type": "array", "items": {"type": "string"},
+            "description": "Tables whose resolved Purpose tag is listed here are exempt (the failover lock and journal "
+                           "table must live in one region only).",
+            "default": ["dr-control"],
+        },
+    }),
 )
 
 POLICIES = [vault_lock_compliance, plan_cross_region_copy]

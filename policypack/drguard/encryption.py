@@ -1,4 +1,5 @@
-"""Encryption at rest with customer-managed KMS keys (CMKs): one policy per data store, plus the keys themselves.
+"""Encryption at rest with customer-managed KMS keys (CMKs): one policy per data store here, plus the policies on
+the keys themselves (encryption_keys.py), which POLICIES includes.
 
 Every store must name a customer-managed key explicitly. A missing key means the service falls back to an
 AWS-owned or AWS-managed key (alias/aws/<service>), whose key policy the platform cannot control, which cannot be
@@ -10,37 +11,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Optional
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation,
-                           ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationArgs,
-                           StackValidationPolicy)
+from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs, StackValidationPolicy
 
-from drguard.common import as_list, bucket_name_from_arn, label, of_type, statements
+from drguard import encryption_keys
+from drguard.common import as_list, is_true, label, of_type, resource_policy
+from drguard.frameworks import CIS, NIST, PCI, framework
+from drguard.s3_links import BUCKET_TYPES, bucket_name, bucket_targets
 
-PCI = ("PCI DSS", "4.0.1")
-CIS = ("CIS AWS Foundations Benchmark", "3.0.0")
-NIST = ("NIST SP 800-53", "Rev. 5")
-
-BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 SSE_CONFIG_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
-KMS_KEY = "aws:kms/key:Key"
-KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
+RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
+DYNAMODB_TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 
 _AWS_MANAGED_ALIAS = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
 
 
-def _framework(standard: tuple[str, str], reference: str) -> PolicyComplianceFramework:
-    return PolicyComplianceFramework(name=standard[0], version=standard[1], reference=reference)
-
-
-# --- helpers local to this area (candidates for common.py; see the area's report) --------------------------------
-
-def is_true(value: Any) -> bool:
-    """Booleans; some provider inputs (launch template EBS mappings) carry them as the strings "true"/"false"."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
+# --- what every check of this area asks of a key, and how it words a finding ----------------------------------------
 
 def is_aws_managed_key(key: Any) -> bool:
     """alias/aws/<service> or an ARN of such an alias: an AWS-managed key, not a customer-managed one."""
@@ -56,53 +44,45 @@ def cmk_problem(key: Any, prop: str) -> Optional[str]:
     return None
 
 
-def _resource_policy(*, name: str, description: str, types: Iterable[str],
-                     check: Callable[[ResourceValidationArgs], list[str]], severity: Severity,
-                     framework: PolicyComplianceFramework, remediation: str,
-                     config_schema: Optional[PolicyConfigSchema] = None) -> ResourceValidationPolicy:
-    """A resource policy that looks only at `types` and reports each problem `check` returns."""
-    wanted = tuple(types)
-
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in wanted:
-            return
-        for message in check(args):
-            report_violation(message, None)
-
-    return ResourceValidationPolicy(name=name, description=description, validate=validate, severity=severity,
-                                    framework=framework, remediation_steps=remediation, config_schema=config_schema)
+def _not_encrypted(subject: str, problems: list[str], fix: str,
+                   keys: str = "a customer-managed KMS key") -> list[str]:
+    """The finding about `subject` when it has problems, else none."""
+    if not problems:
+        return []
+    return [f"{subject} is not encrypted with {keys}: {'; '.join(problems)}. Fix: {fix}."]
 
 
-def _who(args: ResourceValidationArgs) -> str:
-    return f"{args.name} ({args.resource_type})"
+def _flag_and_key(block: Mapping[str, Any], flag: str, key: Optional[str], prefix: str = "") -> list[str]:
+    """Input `flag` of `block` is not true, and input `key` (unless None) names no customer-managed key."""
+    problems = [] if is_true(block.get(flag)) else [f"{prefix}{flag} is not true"]
+    problem = cmk_problem(block.get(key), f"{prefix}{key}") if key is not None else None
+    return (problems + [problem]) if problem else problems
+
+
+def _replica_problems(replicas: Any, key: str, region_key: str) -> list[str]:
+    """The `replicas` entries whose input `key` names no customer-managed key, each with its Region."""
+    problems = []
+    for index, replica in enumerate(as_list(replicas)):
+        region = replica.get(region_key) if isinstance(replica, Mapping) else None
+        problem = cmk_problem(replica.get(key) if isinstance(replica, Mapping) else None, f"replicas[{index}].{key}")
+        if problem:
+            problems.append(f"{problem} (replica in {region or 'an unnamed Region'})")
+    return problems
+
+
+def _single_key(prop: str, what: str, fix: str,
+                note: Optional[Callable[[Mapping[str, Any]], str]] = None) -> Callable[[ResourceValidationArgs],
+                                                                                  list[str]]:
+    """The check of a resource whose one input `prop` names its key; `note` adds to the problem from the inputs."""
+    def check(args: ResourceValidationArgs) -> list[str]:
+        problem = cmk_problem(args.props.get(prop), prop)
+        if problem and note is not None:
+            problem += note(args.props)
+        return _not_encrypted(f"{what} {label(args)}", [problem] if problem else [], fix)
+    return check
 
 
 # --- S3 -------------------------------------------------------------------------------------------------------------
-
-def bucket_name(value: Any) -> Optional[str]:
-    if not isinstance(value, str) or not value:
-        return None
-    return bucket_name_from_arn(value) or value
-
-
-def bucket_targets(buckets: list[PolicyResource], candidates: list[PolicyResource]) -> dict[str, list[PolicyResource]]:
-    """Bucket URN -> the candidate resources (per-bucket configuration resources) whose `bucket` names it.
-
-    A bucket without an explicit `bucket` name (auto-named) is matched by the candidates that depend on it."""
-    by_name: dict[str, list[PolicyResource]] = {}
-    for candidate in candidates:
-        name = bucket_name(candidate.props.get("bucket"))
-        if name:
-            by_name.setdefault(name, []).append(candidate)
-    matched: dict[str, list[PolicyResource]] = {}
-    for bucket in buckets:
-        name = bucket_name(bucket.props.get("bucket"))
-        if name:
-            matched[bucket.urn] = by_name.get(name, [])
-        else:
-            matched[bucket.urn] = [c for c in candidates if any(d.urn == bucket.urn for d in c.dependencies)]
-    return matched
-
 
 def _sse_rule_problems(rules: list, where: str) -> list[str]:
     if not rules:
@@ -147,12 +127,11 @@ def _s3_kms(args: StackValidationArgs, report_violation: ReportViolation) -> Non
             else:
                 problems.append("no aws:s3/BucketServerSideEncryptionConfiguration targets it, so objects get "
                                 "only the default SSE-S3 (AES256) encryption")
-        if problems:
-            fix = (f"set {setting} in that configuration" if found else
-                   f"add an aws:s3/BucketServerSideEncryptionConfiguration with this bucket's name as `bucket` and "
-                   f"{setting}")
-            report_violation(f"S3 bucket {label(bucket)} '{name}' is not encrypted with a customer-managed KMS key: "
-                             f"{'; '.join(problems)}. Fix: {fix}.", bucket.urn)
+        fix = (f"set {setting} in that configuration" if found else
+               f"add an aws:s3/BucketServerSideEncryptionConfiguration with this bucket's name as `bucket` and "
+               f"{setting}")
+        for message in _not_encrypted(f"S3 bucket {label(bucket)} '{name}'", problems, fix):
+            report_violation(message, bucket.urn)
 
 
 s3_bucket_kms_encryption = StackValidationPolicy(
@@ -161,7 +140,7 @@ s3_bucket_kms_encryption = StackValidationPolicy(
                 "KMS key (SSE-KMS or DSSE-KMS).",
     validate=_s3_kms,
     severity=Severity.HIGH,
-    framework=_framework(PCI, "3.5.1"),
+    framework=framework(PCI, "3.5.1"),
     remediation_steps="Create an aws.s3.BucketServerSideEncryptionConfiguration whose `bucket` is the bucket's name "
                       "and whose rules[0].applyServerSideEncryptionByDefault sets sseAlgorithm 'aws:kms' (or "
                       "'aws:kms:dsse') and kmsMasterKeyId to the ARN of a customer-managed KMS key in the bucket's "
@@ -172,29 +151,20 @@ s3_bucket_kms_encryption = StackValidationPolicy(
 # --- RDS ------------------------------------------------------------------------------------------------------------
 
 def _rds(args: ResourceValidationArgs) -> list[str]:
-    props, who = args.props, _who(args)
-    problems = []
-    if not is_true(props.get("storageEncrypted")):
-        problems.append("storageEncrypted is not true")
-    if args.resource_type != "aws:rds/globalCluster:GlobalCluster":
-        problem = cmk_problem(props.get("kmsKeyId"), "kmsKeyId")
-        if problem:
-            problems.append(problem)
-    if not problems:
-        return []
-    fix = ("set storageEncrypted: true" if args.resource_type == "aws:rds/globalCluster:GlobalCluster"
+    is_global = args.resource_type == RDS_GLOBAL_CLUSTER
+    problems = _flag_and_key(args.props, "storageEncrypted", None if is_global else "kmsKeyId")
+    fix = ("set storageEncrypted: true" if is_global
            else "set storageEncrypted: true and kmsKeyId to the ARN of a customer-managed KMS key in this Region")
-    return [f"RDS storage of {who} is not encrypted with a customer-managed KMS key: {'; '.join(problems)}. "
-            f"Fix: {fix}."]
+    return _not_encrypted(f"RDS storage of {label(args)}", problems, fix)
 
 
-rds_storage_encrypted_cmk = _resource_policy(
+rds_storage_encrypted_cmk = resource_policy(
     name="rds-storage-encrypted-cmk",
     description="RDS and Aurora storage is encrypted with a customer-managed KMS key.",
-    types=("aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster", "aws:rds/instance:Instance"),
+    types=("aws:rds/cluster:Cluster", RDS_GLOBAL_CLUSTER, "aws:rds/instance:Instance"),
     check=_rds,
     severity=Severity.HIGH,
-    framework=_framework(CIS, "2.3.1"),
+    framework=framework(CIS, "2.3.1"),
     remediation="On aws.rds.Cluster and aws.rds.Instance set storageEncrypted: true and kmsKeyId to the ARN of a "
                 "customer-managed KMS key in the resource's Region (a multi-Region key replica in the secondary "
                 "Region); on aws.rds.GlobalCluster set storageEncrypted: true. Encryption can only be chosen at "
@@ -204,14 +174,14 @@ rds_storage_encrypted_cmk = _resource_policy(
 
 # --- DynamoDB -------------------------------------------------------------------------------------------------------
 
+_table_replica = _single_key("kmsKeyArn", "DynamoDB table replica",
+                             "set kmsKeyArn to the ARN of a customer-managed KMS key in the replica's Region")
+
+
 def _dynamodb(args: ResourceValidationArgs) -> list[str]:
-    props, who = args.props, _who(args)
-    if args.resource_type == "aws:dynamodb/tableReplica:TableReplica":
-        problem = cmk_problem(props.get("kmsKeyArn"), "kmsKeyArn")
-        if not problem:
-            return []
-        return [f"DynamoDB table replica {who} is not encrypted with a customer-managed KMS key: {problem}. "
-                "Fix: set kmsKeyArn to the ARN of a customer-managed KMS key in the replica's Region."]
+    if args.resource_type == DYNAMODB_TABLE_REPLICA:
+        return _table_replica(args)
+    props = args.props
     problems = []
     sse = props.get("serverSideEncryption")
     if not isinstance(sse, Mapping) or not is_true(sse.get("enabled")):
@@ -220,26 +190,20 @@ def _dynamodb(args: ResourceValidationArgs) -> list[str]:
         problem = cmk_problem(sse.get("kmsKeyArn"), "serverSideEncryption.kmsKeyArn")
         if problem:
             problems.append(problem)
-    for index, replica in enumerate(as_list(props.get("replicas"))):
-        region = replica.get("regionName") if isinstance(replica, Mapping) else None
-        problem = cmk_problem(replica.get("kmsKeyArn") if isinstance(replica, Mapping) else None,
-                              f"replicas[{index}].kmsKeyArn")
-        if problem:
-            problems.append(f"{problem} (replica in {region or 'an unnamed Region'})")
-    if not problems:
-        return []
-    return [f"DynamoDB table {who} is not encrypted with customer-managed KMS keys: {'; '.join(problems)}. Fix: set "
-            "serverSideEncryption {enabled: true, kmsKeyArn: <customer-managed key ARN>} and kmsKeyArn on every "
-            "replicas entry (the key's replica in that Region)."]
+    problems += _replica_problems(props.get("replicas"), "kmsKeyArn", "regionName")
+    return _not_encrypted(f"DynamoDB table {label(args)}", problems,
+                          "set serverSideEncryption {enabled: true, kmsKeyArn: <customer-managed key ARN>} and "
+                          "kmsKeyArn on every replicas entry (the key's replica in that Region)",
+                          keys="customer-managed KMS keys")
 
 
-dynamodb_table_cmk_encryption = _resource_policy(
+dynamodb_table_cmk_encryption = resource_policy(
     name="dynamodb-table-cmk-encryption",
     description="DynamoDB tables and each of their replicas are encrypted with a customer-managed KMS key.",
-    types=("aws:dynamodb/table:Table", "aws:dynamodb/tableReplica:TableReplica"),
+    types=("aws:dynamodb/table:Table", DYNAMODB_TABLE_REPLICA),
     check=_dynamodb,
     severity=Severity.HIGH,
-    framework=_framework(PCI, "3.5.1"),
+    framework=framework(PCI, "3.5.1"),
     remediation="Set serverSideEncryption: {enabled: true, kmsKeyArn: <ARN of a customer-managed KMS key>} on the "
                 "aws.dynamodb.Table and kmsKeyArn on every entry of `replicas` (and on aws.dynamodb.TableReplica) "
                 "to the customer-managed key in that replica's Region; never alias/aws/dynamodb.",
@@ -248,42 +212,29 @@ dynamodb_table_cmk_encryption = _resource_policy(
 
 # --- SNS / SQS ------------------------------------------------------------------------------------------------------
 
-def _sns(args: ResourceValidationArgs) -> list[str]:
-    problem = cmk_problem(args.props.get("kmsMasterKeyId"), "kmsMasterKeyId")
-    return [f"SNS topic {_who(args)} is not encrypted with a customer-managed KMS key: {problem}. Fix: set "
-            "kmsMasterKeyId to the ARN of a customer-managed KMS key."] if problem else []
-
-
-sns_topic_kms_encryption = _resource_policy(
+sns_topic_kms_encryption = resource_policy(
     name="sns-topic-kms-encryption",
     description="SNS topics encrypt messages at rest with a customer-managed KMS key.",
     types=("aws:sns/topic:Topic",),
-    check=_sns,
+    check=_single_key("kmsMasterKeyId", "SNS topic", "set kmsMasterKeyId to the ARN of a customer-managed KMS key"),
     severity=Severity.MEDIUM,
-    framework=_framework(NIST, "SC-28"),
+    framework=framework(NIST, "SC-28"),
     remediation="Set kmsMasterKeyId on the aws.sns.Topic to the ARN of a customer-managed KMS key (not "
                 "alias/aws/sns) whose key policy lets the publishing services (cloudwatch.amazonaws.com, "
                 "events.amazonaws.com, ...) use it.",
 )
 
 
-def _sqs(args: ResourceValidationArgs) -> list[str]:
-    problem = cmk_problem(args.props.get("kmsMasterKeyId"), "kmsMasterKeyId")
-    if not problem:
-        return []
-    if is_true(args.props.get("sqsManagedSseEnabled")):
-        problem += " (sqsManagedSseEnabled uses an SQS-owned key, which is not a customer-managed key)"
-    return [f"SQS queue {_who(args)} is not encrypted with a customer-managed KMS key: {problem}. Fix: set "
-            "kmsMasterKeyId to the ARN of a customer-managed KMS key."]
-
-
-sqs_queue_kms_encryption = _resource_policy(
+sqs_queue_kms_encryption = resource_policy(
     name="sqs-queue-kms-encryption",
     description="SQS queues encrypt messages at rest with a customer-managed KMS key (SSE-SQS is not accepted).",
     types=("aws:sqs/queue:Queue",),
-    check=_sqs,
+    check=_single_key("kmsMasterKeyId", "SQS queue", "set kmsMasterKeyId to the ARN of a customer-managed KMS key",
+                      note=lambda props: (" (sqsManagedSseEnabled uses an SQS-owned key, which is not a "
+                                          "customer-managed key)" if is_true(props.get("sqsManagedSseEnabled"))
+                                          else "")),
     severity=Severity.MEDIUM,
-    framework=_framework(NIST, "SC-28"),
+    framework=framework(NIST, "SC-28"),
     remediation="Set kmsMasterKeyId on the aws.sqs.Queue to the ARN of a customer-managed KMS key (not "
                 "alias/aws/sqs) and drop sqsManagedSseEnabled; optionally set kmsDataKeyReusePeriodSeconds.",
 )
@@ -295,14 +246,7 @@ def _ebs_problems(device: Any, where: str) -> list[str]:
     """Problems of one EBS device block; `where` is its path in the inputs ('' for a volume's own inputs)."""
     if not isinstance(device, Mapping):
         return [f"{where} is not set"]
-    prefix = f"{where}." if where else ""
-    problems = []
-    if not is_true(device.get("encrypted")):
-        problems.append(f"{prefix}encrypted is not true")
-    problem = cmk_problem(device.get("kmsKeyId"), f"{prefix}kmsKeyId")
-    if problem:
-        problems.append(problem)
-    return problems
+    return _flag_and_key(device, "encrypted", "kmsKeyId", f"{where}." if where else "")
 
 
 def _ebs(args: ResourceValidationArgs) -> list[str]:
@@ -324,20 +268,18 @@ def _ebs(args: ResourceValidationArgs) -> list[str]:
             problems += _ebs_problems(root, "rootBlockDevice")
         for index, device in enumerate(as_list(props.get("ebsBlockDevices"))):
             problems += _ebs_problems(device, f"ebsBlockDevices[{index}]")
-    if not problems:
-        return []
-    return [f"EBS storage of {_who(args)} is not encrypted with a customer-managed KMS key: {'; '.join(problems)}. "
-            "Fix: set encrypted: true and kmsKeyId to the ARN of a customer-managed KMS key on every EBS volume."]
+    return _not_encrypted(f"EBS storage of {label(args)}", problems, "set encrypted: true and kmsKeyId to the ARN of "
+                          "a customer-managed KMS key on every EBS volume")
 
 
-ebs_volume_kms_encryption = _resource_policy(
+ebs_volume_kms_encryption = resource_policy(
     name="ebs-volume-kms-encryption",
     description="EBS volumes, launch template block devices and instance root/EBS devices are encrypted with a "
                 "customer-managed KMS key.",
     types=("aws:ebs/volume:Volume", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"),
     check=_ebs,
     severity=Severity.HIGH,
-    framework=_framework(CIS, "2.2.1"),
+    framework=framework(CIS, "2.2.1"),
     remediation="Set encrypted: true and kmsKeyId: <customer-managed KMS key ARN> on aws.ebs.Volume, on every "
                 "blockDeviceMappings[].ebs of aws.ec2.LaunchTemplate (encrypted: 'true'), and on rootBlockDevice "
                 "and every ebsBlockDevices entry of aws.ec2.Instance; never alias/aws/ebs.",
@@ -346,15 +288,7 @@ ebs_volume_kms_encryption = _resource_policy(
 
 # --- CloudWatch Logs, Secrets Manager, Backup, CloudTrail -----------------------------------------------------------
 
-def _single_key(prop: str, what: str, fix: str) -> Callable[[ResourceValidationArgs], list[str]]:
-    def check(args: ResourceValidationArgs) -> list[str]:
-        problem = cmk_problem(args.props.get(prop), prop)
-        return [f"{what} {_who(args)} is not encrypted with a customer-managed KMS key: {problem}. Fix: {fix}."] \
-            if problem else []
-    return check
-
-
-cloudwatch_log_group_kms_encryption = _resource_policy(
+cloudwatch_log_group_kms_encryption = resource_policy(
     name="cloudwatch-log-group-kms-encryption",
     description="CloudWatch log groups encrypt log data with a customer-managed KMS key.",
     types=("aws:cloudwatch/logGroup:LogGroup",),
@@ -362,56 +296,47 @@ cloudwatch_log_group_kms_encryption = _resource_policy(
                       "set kmsKeyId to the ARN of a customer-managed KMS key whose policy allows "
                       "logs.<region>.amazonaws.com"),
     severity=Severity.MEDIUM,
-    framework=_framework(NIST, "AU-9"),
+    framework=framework(NIST, "AU-9"),
     remediation="Set kmsKeyId on the aws.cloudwatch.LogGroup to the ARN (not an alias) of a customer-managed KMS "
                 "key in the same Region whose key policy allows the logs.<region>.amazonaws.com service principal.",
 )
 
 
 def _secret(args: ResourceValidationArgs) -> list[str]:
-    problems = []
     problem = cmk_problem(args.props.get("kmsKeyId"), "kmsKeyId")
-    if problem:
-        problems.append(problem + " (the secret uses aws/secretsmanager)")
-    for index, replica in enumerate(as_list(args.props.get("replicas"))):
-        region = replica.get("region") if isinstance(replica, Mapping) else None
-        problem = cmk_problem(replica.get("kmsKeyId") if isinstance(replica, Mapping) else None,
-                              f"replicas[{index}].kmsKeyId")
-        if problem:
-            problems.append(f"{problem} (replica in {region or 'an unnamed Region'})")
-    if not problems:
-        return []
-    return [f"Secrets Manager secret {_who(args)} is not encrypted with customer-managed KMS keys: "
-            f"{'; '.join(problems)}. Fix: set kmsKeyId, and kmsKeyId on every replicas entry (the key's replica in "
-            "that Region), to customer-managed KMS key ARNs."]
+    problems = [problem + " (the secret uses aws/secretsmanager)"] if problem else []
+    problems += _replica_problems(args.props.get("replicas"), "kmsKeyId", "region")
+    return _not_encrypted(f"Secrets Manager secret {label(args)}", problems,
+                          "set kmsKeyId, and kmsKeyId on every replicas entry (the key's replica in that Region), to "
+                          "customer-managed KMS key ARNs", keys="customer-managed KMS keys")
 
 
-secretsmanager_secret_cmk_encryption = _resource_policy(
+secretsmanager_secret_cmk_encryption = resource_policy(
     name="secretsmanager-secret-cmk-encryption",
     description="Secrets Manager secrets and each of their Region replicas are encrypted with a customer-managed "
                 "KMS key.",
     types=("aws:secretsmanager/secret:Secret",),
     check=_secret,
     severity=Severity.HIGH,
-    framework=_framework(PCI, "8.3.2"),
+    framework=framework(PCI, "8.3.2"),
     remediation="Set kmsKeyId on the aws.secretsmanager.Secret to a customer-managed KMS key ARN (not "
                 "alias/aws/secretsmanager) and kmsKeyId on every entry of `replicas` to the customer-managed key in "
                 "that replica's Region.",
 )
 
-backup_vault_cmk_encryption = _resource_policy(
+backup_vault_cmk_encryption = resource_policy(
     name="backup-vault-cmk-encryption",
     description="AWS Backup vaults encrypt recovery points with a customer-managed KMS key.",
     types=("aws:backup/vault:Vault",),
     check=_single_key("kmsKeyArn", "Backup vault",
                       "set kmsKeyArn to the ARN of a customer-managed KMS key in the vault's Region"),
     severity=Severity.HIGH,
-    framework=_framework(NIST, "CP-9(8)"),
+    framework=framework(NIST, "CP-9(8)"),
     remediation="Set kmsKeyArn on the aws.backup.Vault to the ARN of a customer-managed KMS key in the vault's "
                 "Region (not alias/aws/backup); the vault must be recreated to change its key.",
 )
 
-cloudtrail_kms_encryption = _resource_policy(
+cloudtrail_kms_encryption = resource_policy(
     name="cloudtrail-kms-encryption",
     description="CloudTrail trails encrypt delivered log files with a customer-managed KMS key (SSE-KMS).",
     types=("aws:cloudtrail/trail:Trail",),
@@ -419,123 +344,9 @@ cloudtrail_kms_encryption = _resource_policy(
                       "set kmsKeyId to the ARN of a customer-managed KMS key whose policy allows "
                       "cloudtrail.amazonaws.com"),
     severity=Severity.MEDIUM,
-    framework=_framework(CIS, "3.5"),
+    framework=framework(CIS, "3.5"),
     remediation="Set kmsKeyId on the aws.cloudtrail.Trail to the ARN of a customer-managed KMS key whose key policy "
                 "allows cloudtrail.amazonaws.com to GenerateDataKey* for this account's trails.",
-)
-
-
-# --- KMS keys themselves --------------------------------------------------------------------------------------------
-
-def _rotation(args: ResourceValidationArgs) -> list[str]:
-    props = args.props
-    spec = props.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
-    usage = props.get("keyUsage") or "ENCRYPT_DECRYPT"
-    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT" or props.get("customKeyStoreId"):
-        return []  # KMS cannot rotate asymmetric, HMAC or custom-key-store keys automatically
-    covers = " (a multi-Region primary key: its replicas rotate with it)" if is_true(props.get("multiRegion")) else ""
-    if not is_true(props.get("enableKeyRotation")):
-        return [f"KMS key {_who(args)} does not rotate its key material: enableKeyRotation is not true{covers}. "
-                "Fix: set enableKeyRotation: true."]
-    maximum = args.get_config().get("maxRotationPeriodDays", 365)
-    period = props.get("rotationPeriodInDays")
-    if isinstance(period, (int, float)) and period > maximum:
-        return [f"KMS key {_who(args)} rotates only every {period:g} days, longer than the allowed "
-                f"{maximum:g}{covers}. Fix: set rotationPeriodInDays to at most {maximum:g} (or leave it unset for "
-                "yearly rotation)."]
-    return []
-
-
-kms_key_rotation = _resource_policy(
-    name="kms-key-rotation-enabled",
-    description="Customer-managed symmetric KMS keys rotate their key material automatically, at least as often as "
-                "the configured period.",
-    types=(KMS_KEY,),
-    check=_rotation,
-    severity=Severity.MEDIUM,
-    framework=_framework(CIS, "3.6"),
-    remediation="Set enableKeyRotation: true on the aws.kms.Key (for a multi-Region primary key this also covers "
-                "its aws.kms.ReplicaKey replicas) and leave rotationPeriodInDays unset (365) or at most the "
-                "policy's maxRotationPeriodDays.",
-    config_schema=PolicyConfigSchema(properties={
-        "maxRotationPeriodDays": {"type": "number", "minimum": 90, "maximum": 2560, "default": 365,
-                                  "description": "Longest rotationPeriodInDays a key may use."},
-    }),
-)
-
-DEFAULT_RESTRICTING_KEYS = ["aws:SourceAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:SourceOrgID",
-                            "kms:CallerAccount"]
-
-
-def _wildcard_principal(statement: Mapping[str, Any]) -> bool:
-    if "NotPrincipal" in statement:  # Allow + NotPrincipal grants everyone but the listed principals
-        return True
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, Mapping):
-        for kind, values in principal.items():
-            for value in as_list(values):
-                if isinstance(value, str) and (value.strip() == "*" or (kind == "AWS" and "*" in value)):
-                    return True
-    return False
-
-
-def _restricting_condition(statement: Mapping[str, Any], keys: set[str]) -> bool:
-    """The statement's Condition pins one of `keys` to concrete values with a positive, non-IfExists operator."""
-    condition = statement.get("Condition")
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, tests in condition.items():
-        op = str(operator)
-        if "Not" in op or op.endswith("IfExists") or op == "Null" or not isinstance(tests, Mapping):
-            continue
-        for key, values in tests.items():
-            listed = as_list(values)
-            concrete = [v for v in listed if isinstance(v, str) and v and "*" not in v and "?" not in v]
-            if str(key).lower() in keys and concrete and len(concrete) == len(listed):
-                return True
-    return False
-
-
-def _key_policy(args: ResourceValidationArgs) -> list[str]:
-    configured = list(args.get_config().get("restrictingConditionKeys", DEFAULT_RESTRICTING_KEYS))
-    keys = {str(k).lower() for k in configured}
-    findings = []
-    for index, statement in enumerate(statements(args.props.get("policy"))):
-        if statement.get("Effect") != "Allow" or not _wildcard_principal(statement):
-            continue
-        if _restricting_condition(statement, keys):
-            continue
-        sid = statement.get("Sid")
-        actions = ", ".join(str(a) for a in as_list(statement.get("Action") or statement.get("NotAction")))
-        findings.append(f"statement {sid or index} allows a wildcard principal ({actions or 'no actions listed'}) "
-                        f"without a Condition pinning one of {', '.join(configured)}")
-    if not findings:
-        return []
-    return [f"Key policy of {_who(args)} is open to any AWS principal: {'; '.join(findings)}. Fix: name the "
-            "account or role ARNs in Principal, or add a Condition such as StringEquals {aws:PrincipalAccount: "
-            "<account id>} or {aws:PrincipalOrgID: <org id>}."]
-
-
-kms_key_policy_no_public_wildcard = _resource_policy(
-    name="kms-key-policy-no-public-wildcard",
-    description="KMS key policies never allow a wildcard principal unless a Condition restricts it to the account "
-                "or organization.",
-    types=(KMS_KEY, KMS_REPLICA_KEY),
-    check=_key_policy,
-    severity=Severity.CRITICAL,
-    framework=_framework(PCI, "3.6.1"),
-    remediation="In the `policy` of the aws.kms.Key / aws.kms.ReplicaKey, replace Principal '*' (or {AWS: '*'}) in "
-                "Allow statements with explicit account or role ARNs, or add a Condition with StringEquals on "
-                "aws:PrincipalAccount, aws:SourceAccount, aws:PrincipalOrgID (or kms:CallerAccount) set to your "
-                "account or organization ID.",
-    config_schema=PolicyConfigSchema(properties={
-        "restrictingConditionKeys": {
-            "type": "array", "items": {"type": "string"}, "minItems": 1, "default": DEFAULT_RESTRICTING_KEYS,
-            "description": "Condition keys that, pinned to concrete values, make a wildcard-principal Allow "
-                           "acceptable."},
-    }),
 )
 
 POLICIES = [
@@ -549,6 +360,5 @@ POLICIES = [
     secretsmanager_secret_cmk_encryption,
     backup_vault_cmk_encryption,
     cloudtrail_kms_encryption,
-    kms_key_rotation,
-    kms_key_policy_no_public_wildcard,
+    *encryption_keys.POLICIES,
 ]

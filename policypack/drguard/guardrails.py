@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Iterable, Optional
+from typing import Any
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyResource, ReportViolation, ResourceValidationArgs,
-                           ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import (ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity,
+                           StackValidationArgs, StackValidationPolicy)
 
 from drguard import guardrails_network
-from drguard.common import as_list, label, of_type, parse_json_text, resolved_tags
+from drguard.common import as_list, label, of_type, parse_json_text, pitr_enabled, resolved_tags
+from drguard.frameworks import CIS, NIST, PCI, SOC2, framework
+from drguard.s3_links import BUCKET_TYPES, configs_of, declared_name
 
-BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 VERSIONINGS = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
@@ -23,25 +24,6 @@ PUBLIC_CANNED_ACLS = ("public-read", "public-read-write")
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
 BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-
-
-# -- buckets and the configuration resources that point at them ------------------------------------------------
-
-def _bucket_name(bucket: PolicyResource) -> Optional[str]:
-    name = bucket.props.get("bucket")
-    return name if isinstance(name, str) and name else None
-
-
-def _refers_to(resource: PolicyResource, bucket: PolicyResource, name: Optional[str]) -> bool:
-    """A bucket-configuration resource applies to the bucket: same `bucket` name, or `bucket` flows from it."""
-    if name is not None and resource.props.get("bucket") == name:
-        return True
-    return any(d.urn == bucket.urn for d in resource.property_dependencies.get("bucket", []))
-
-
-def _configs_of(bucket: PolicyResource, candidates: Iterable[PolicyResource]) -> list[PolicyResource]:
-    name = _bucket_name(bucket)
-    return [c for c in candidates if _refers_to(c, bucket, name)]
 
 
 def _public_grants(grants: Any) -> list[str]:
@@ -60,15 +42,15 @@ def _public_grants(grants: Any) -> list[str]:
 def _public_access(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = list(args.resources)
     blocks = of_type(resources, PUBLIC_ACCESS_BLOCK)
-    for bucket in of_type(resources, *BUCKETS):
-        mine = _configs_of(bucket, blocks)
+    for bucket in of_type(resources, *BUCKET_TYPES):
+        mine = configs_of(bucket, blocks)
         if not mine:
             report_violation(f"Bucket {label(bucket)} has no aws:s3/bucketPublicAccessBlock: add one with bucket "
                              f"set to this bucket and {', '.join(BLOCK_FLAGS)} all true.", bucket.urn)
         for block in mine:
             off = [f for f in BLOCK_FLAGS if block.props.get(f) is not True]
             if off:
-                report_violation(f"{label(block)} for bucket {_bucket_name(bucket) or bucket.name} leaves "
+                report_violation(f"{label(block)} for bucket {declared_name(bucket) or bucket.name} leaves "
                                  f"{', '.join(off)} unset or false: set {', '.join(f + ': true' for f in off)}.",
                                  block.urn)
         acl = bucket.props.get("acl")
@@ -96,7 +78,7 @@ s3_public_access_blocked = StackValidationPolicy(
                       "the bucket's name and blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
                       "restrictPublicBuckets all true; set any aws:s3/bucketAcl acl to private and drop AllUsers / "
                       "AuthenticatedUsers grants.",
-    framework=PolicyComplianceFramework(name="CIS AWS Foundations Benchmark", version="3.0.0", reference="2.1.4"),
+    framework=framework(CIS, "2.1.4"),
 )
 
 
@@ -105,16 +87,16 @@ s3_public_access_blocked = StackValidationPolicy(
 def _versioning(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = list(args.resources)
     versionings = of_type(resources, *VERSIONINGS)
-    for bucket in of_type(resources, *BUCKETS):
+    for bucket in of_type(resources, *BUCKET_TYPES):
         inline = bucket.props.get("versioning")
         if isinstance(inline, Mapping) and inline.get("enabled") is True:
             continue
-        mine = _configs_of(bucket, versionings)
+        mine = configs_of(bucket, versionings)
         for versioning in mine:
             configuration = versioning.props.get("versioningConfiguration")
             status = configuration.get("status") if isinstance(configuration, Mapping) else None
             if status != "Enabled":
-                report_violation(f"{label(versioning)} sets bucket {_bucket_name(bucket) or bucket.name} versioning "
+                report_violation(f"{label(versioning)} sets bucket {declared_name(bucket) or bucket.name} versioning "
                                  f"to {status!r}: set versioningConfiguration.status: Enabled.", versioning.urn)
         if not mine:
             report_violation(f"Bucket {label(bucket)} has no aws:s3/bucketVersioning: add one with bucket set to this "
@@ -128,7 +110,7 @@ s3_versioning_enabled = StackValidationPolicy(
     severity=Severity.HIGH,
     remediation_steps="For each bucket add an aws:s3/bucketVersioning:BucketVersioning with bucket = the bucket's "
                       "name and versioningConfiguration: {status: Enabled}.",
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-9"),
+    framework=framework(NIST, "CP-9"),
 )
 
 
@@ -137,13 +119,13 @@ s3_versioning_enabled = StackValidationPolicy(
 def _access_logging(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = list(args.resources)
     loggings = of_type(resources, *LOGGINGS)
-    for bucket in of_type(resources, *BUCKETS):
+    for bucket in of_type(resources, *BUCKET_TYPES):
         if resolved_tags(bucket.props, bucket.provider).get("Purpose") == "access-logs":
             continue
-        name = _bucket_name(bucket)
+        name = declared_name(bucket)
         inline = bucket.props.get("logging")
         targets = [inline.get("targetBucket")] if isinstance(inline, Mapping) else []
-        mine = _configs_of(bucket, loggings)
+        mine = configs_of(bucket, loggings)
         targets += [logging.props.get("targetBucket") for logging in mine]
         for logging in mine:
             if not logging.props.get("targetBucket"):
@@ -167,7 +149,7 @@ s3_access_logging = StackValidationPolicy(
     remediation_steps="For each bucket add an aws:s3/bucketLogging:BucketLogging with bucket = the bucket's name, "
                       "targetBucket = the region's access-log bucket and a targetPrefix; tag the access-log buckets "
                       "themselves Purpose=access-logs.",
-    framework=PolicyComplianceFramework(name="PCI DSS", version="4.0.1", reference="10.2.1"),
+    framework=framework(PCI, "10.2.1"),
 )
 
 
@@ -183,7 +165,7 @@ def _deletion_protection(args: ResourceValidationArgs, report_violation: ReportV
     props = args.props
     if args.resource_type in (RDS_CLUSTER, RDS_GLOBAL_CLUSTER, RDS_INSTANCE):
         if props.get("deletionProtection") is not True:
-            report_violation(f"{args.name} ({args.resource_type}) can be deleted by a single API call or stack "
+            report_violation(f"{label(args)} can be deleted by a single API call or stack "
                              "change: set deletionProtection: true.", None)
     elif args.resource_type == DYNAMODB_TABLE:
         if props.get("deletionProtectionEnabled") is not True:
@@ -204,7 +186,7 @@ database_deletion_protection = ResourceValidationPolicy(
     remediation_steps="Set deletionProtection: true on aws:rds/cluster, aws:rds/globalCluster and aws:rds/instance "
                       "resources, and deletionProtectionEnabled: true on aws:dynamodb/table and on each of its "
                       "replicas.",
-    framework=PolicyComplianceFramework(name="SOC 2", version="2017", reference="A1.2"),
+    framework=framework(SOC2, "A1.2"),
 )
 
 
@@ -242,7 +224,7 @@ def _wildcard_admin(args: ResourceValidationArgs, report_violation: ReportViolat
     if args.resource_type in POLICY_DOCUMENT_TYPES:
         statements = _admin_statements(props.get("policy"))
         if statements:
-            report_violation(f"{args.name} ({args.resource_type}) allows Action '*' on Resource '*' in "
+            report_violation(f"{label(args)} allows Action '*' on Resource '*' in "
                              f"{', '.join(statements)}: {fix}.", None)
     elif args.resource_type == ROLE:
         for index, inline in enumerate(as_list(props.get("inlinePolicies"))):
@@ -257,7 +239,7 @@ def _wildcard_admin(args: ResourceValidationArgs, report_violation: ReportViolat
     elif args.resource_type in ATTACHMENTS:
         arn = props.get("policyArn")
         if isinstance(arn, str) and ADMIN_POLICY.match(arn):
-            report_violation(f"{args.name} ({args.resource_type}) attaches {arn}: attach a least-privilege policy "
+            report_violation(f"{label(args)} attaches {arn}: attach a least-privilege policy "
                              f"instead ({fix}).", None)
 
 
@@ -270,7 +252,7 @@ iam_no_wildcard_admin = ResourceValidationPolicy(
     remediation_steps="Replace Allow statements with Action '*' (or '*:*') and Resource '*' by the specific actions "
                       "and resource ARNs needed, and remove attachments of arn:aws:iam::aws:policy/AdministratorAccess "
                       "(policyArn or managedPolicyArns).",
-    framework=PolicyComplianceFramework(name="CIS AWS Foundations Benchmark", version="3.0.0", reference="1.16"),
+    framework=framework(CIS, "1.16"),
 )
 
 
@@ -279,8 +261,7 @@ iam_no_wildcard_admin = ResourceValidationPolicy(
 def _pitr(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != DYNAMODB_TABLE:
         return
-    pitr = args.props.get("pointInTimeRecovery")
-    if not (isinstance(pitr, Mapping) and pitr.get("enabled") is True):
+    if not pitr_enabled(args.props):
         report_violation(f"DynamoDB table {args.name} cannot be restored to a point in time: set "
                          "pointInTimeRecovery: {enabled: true}.", None)
     for replica in as_list(args.props.get("replicas")):
@@ -296,7 +277,7 @@ dynamodb_pitr = ResourceValidationPolicy(
     severity=Severity.HIGH,
     remediation_steps="Set pointInTimeRecovery: {enabled: true} on each aws:dynamodb/table:Table and "
                       "pointInTimeRecovery: true on each entry of its replicas.",
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-9"),
+    framework=framework(NIST, "CP-9"),
 )
 
 
@@ -317,7 +298,7 @@ aurora_iam_authentication = ResourceValidationPolicy(
     severity=Severity.MEDIUM,
     remediation_steps="Set iamDatabaseAuthenticationEnabled: true on the aws:rds/cluster:Cluster that sets "
                       "masterUsername, and grant rds-db:connect to the application role.",
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="IA-2"),
+    framework=framework(NIST, "IA-2"),
 )
 
 POLICIES = [s3_public_access_blocked, *guardrails_network.POLICIES, database_deletion_protection,

@@ -5,11 +5,11 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any, Iterable, Optional
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidationArgs,
-                           ResourceValidationPolicy, Severity)
+from pulumi_policy import (PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
+                           Severity)
 
-from drguard.common import as_list
-from drguard.resilience import number
+from drguard.common import as_list, number
+from drguard.frameworks import PCI, framework
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -89,7 +89,7 @@ security_group_no_public_ingress = ResourceValidationPolicy(
                       "them) set ipProtocol/protocol to tcp and fromPort = toPort = a port listed in the setting "
                       "publicIngressPorts (default 443); for anything else use the VPC CIDR, a prefix list or "
                       "referencedSecurityGroupId instead of the internet.",
-    framework=PolicyComplianceFramework(name="PCI DSS", version="4.0.1", reference="1.3.1"),
+    framework=framework(PCI, "1.3.1"),
     config_schema=PolicyConfigSchema(properties={
         "publicIngressPorts": {
             "type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535}, "uniqueItems": True,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Optional
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation,
-                           ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationArgs,
-                           StackValidationPolicy)
+from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs,
+                           ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy)
 
-from drguard.common import (arn_region, as_list, bucket_name_from_arn, label, of_type, provider_default_tags,
-                            region_of, resolved_tags, resource_region)
+from drguard.common import (PRIMARY, arn_region, as_list, bucket_name_from_arn, dr_role, label, of_type, refers_to,
+                            region_of, resolved_tags, resource_region, status_enabled)
+from drguard.frameworks import NIST, PCI, framework
 
 BUCKET = "aws:s3/bucket:Bucket"
 REPLICATION_CONFIG = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -30,20 +30,6 @@ DEFAULT_EXEMPT_PURPOSES = ["access-logs", "audit-logs", "config-delivery"]
 
 
 # -- helpers of this area (not shared) ------------------------------------------------------------
-def dr_role(resource: PolicyResource) -> Optional[str]:
-    """The DR role of the region a resource is managed in: its provider's default tag DRRole."""
-    return provider_default_tags(resource.provider).get("DRRole")
-
-
-def depends_through(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:
-    """True when the engine recorded that input `prop` of `resource` was computed from `target`."""
-    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(prop, []))
-
-
-def _status_enabled(block: Any) -> bool:
-    return isinstance(block, Mapping) and block.get("status") == "Enabled"
-
-
 def _setting(config: Mapping[str, Any], key: str, default: list[str]) -> list[str]:
     value = config.get(key)
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else list(default)
@@ -63,7 +49,7 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
             buckets_by_name.setdefault(name, []).append(bucket)
 
     for bucket in buckets:
-        if dr_role(bucket) != "primary":
+        if dr_role(bucket.provider) != PRIMARY:
             continue
         tags = resolved_tags(bucket.props, bucket.provider)
         classification, purpose = tags.get("DataClassification"), tags.get("Purpose")
@@ -72,8 +58,7 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
         name = bucket.props.get("bucket")
         region = resource_region(bucket)
         why = f"DataClassification={classification}, primary region {region}"
-        configs = [c for c in replication_configs
-                   if (name and c.props.get("bucket") == name) or depends_through(c, "bucket", bucket)]
+        configs = [c for c in replication_configs if refers_to(c, "bucket", bucket, name or None)]
         if not configs:
             report_violation(
                 f"S3 bucket {name or bucket.name} ({why}) has no aws:s3/bucketReplicationConfig; add one with "
@@ -81,7 +66,7 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
                 f"region (or tag the bucket Purpose={'/'.join(exempt)} if it is exempt).", bucket.urn)
             continue
         enabled_rules = [(c, rule) for c in configs for rule in as_list(c.props.get("rules"))
-                         if isinstance(rule, Mapping) and rule.get("status") == "Enabled"]
+                         if status_enabled(rule)]
         if not enabled_rules:
             report_violation(
                 f"S3 bucket {name} ({why}): its replication configuration {', '.join(c.name for c in configs)} has no "
@@ -103,11 +88,11 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
                 f"region (destinations: {', '.join(destinations)}); set rules[].destination.bucket to the ARN of the "
                 f"replica bucket in the secondary region.", bucket.urn)
             continue
-        if not any(_status_enabled(destination.get("replicationTime")) for _, _, destination in cross_region):
+        if not any(status_enabled(destination.get("replicationTime")) for _, _, destination in cross_region):
             report_violation(
                 f"S3 bucket {name} ({why}): the cross-region replication rule has no S3 Replication Time Control; set "
                 f"rules[].destination.replicationTime.status to Enabled (time.minutes 15).", bucket.urn)
-        if not any(_status_enabled(rule.get("deleteMarkerReplication")) for _, rule, _ in cross_region):
+        if not any(status_enabled(rule.get("deleteMarkerReplication")) for _, rule, _ in cross_region):
             report_violation(
                 f"S3 bucket {name} ({why}): the cross-region replication rule does not replicate delete markers; set "
                 f"rules[].deleteMarkerReplication.status to Enabled.", bucket.urn)
@@ -119,7 +104,7 @@ s3_cross_region_replication = StackValidationPolicy(
                 "Replication Time Control and delete-marker replication.",
     validate=_validate_s3_replication,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-6"),
+    framework=framework(NIST, "CP-6"),
     remediation_steps="Add an aws:s3/bucketReplicationConfig:BucketReplicationConfig with bucket set to the primary "
                       "bucket's name and a rule with status Enabled, destination.bucket the ARN of the replica bucket "
                       "in the secondary region, destination.replicationTime {status: Enabled, time.minutes: 15} and "
@@ -145,9 +130,7 @@ def _validate_global_cluster_members(args: StackValidationArgs, report_violation
     clusters = of_type(args.resources, CLUSTER)
     for global_cluster in of_type(args.resources, GLOBAL_CLUSTER):
         identifier = global_cluster.props.get("globalClusterIdentifier")
-        members = [c for c in clusters
-                   if (identifier and c.props.get("globalClusterIdentifier") == identifier)
-                   or depends_through(c, "globalClusterIdentifier", global_cluster)]
+        members = [c for c in clusters if refers_to(c, "globalClusterIdentifier", global_cluster, identifier or None)]
         regions = sorted({r for r in (resource_region(c) for c in members) if r})
         if len(regions) < 2:
             found = (f"member clusters only in {', '.join(regions)} ({', '.join(c.name for c in members)})"
@@ -163,7 +146,7 @@ aurora_global_secondary = StackValidationPolicy(
     description="Every Aurora global database has member clusters in at least two regions.",
     validate=_validate_global_cluster_members,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-6"),
+    framework=framework(NIST, "CP-6"),
     remediation_steps="Create an aws:rds/cluster:Cluster with the AWS provider of the secondary region and "
                       "globalClusterIdentifier set to the aws:rds/globalCluster:GlobalCluster's "
                       "globalClusterIdentifier, so the global database has a secondary member to fail over to.",
@@ -176,6 +159,8 @@ def _validate_table_replica(args: ResourceValidationArgs, report_violation: Repo
         return
     own = region_of(args.props, args.provider)
     secondary = _setting(args.get_config(), "secondaryRegions", [])
+    if resolved_tags(args.props, args.provider).get("Purpose") in _setting(args.get_config(), "exemptPurposes", []):
+        return
     replica_regions = {r.get("regionName") for r in as_list(args.props.get("replicas")) if isinstance(r, Mapping)}
     other = {r for r in replica_regions if isinstance(r, str) and r and r != own}
     name = args.props.get("name") or args.name
@@ -195,7 +180,7 @@ dynamodb_global_table = ResourceValidationPolicy(
     description="Every DynamoDB table is a global table with a replica in another (the secondary) region.",
     validate=_validate_table_replica,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-6"),
+    framework=framework(NIST, "CP-6"),
     remediation_steps="Add a `replicas` entry to the aws:dynamodb/table:Table with regionName set to the secondary "
                       "region (and kmsKeyArn the replica KMS key there, pointInTimeRecovery true); streams with "
                       "NEW_AND_OLD_IMAGES are required for replicas.",
@@ -204,6 +189,12 @@ dynamodb_global_table = ResourceValidationPolicy(
             "type": "array", "items": {"type": "string"},
             "description": "When non-empty, each table must replicate to one of these regions.",
             "default": [],
+        },
+        "exemptPurposes": {
+            "type": "array", "items": {"type": "string"},
+            "description": "Tables whose resolved Purpose tag is listed here are exempt (the failover lock and journal "
+                           "table must live in one region only).",
+            "default": ["dr-control"],
         },
     }),
 )
@@ -228,7 +219,7 @@ secret_replicated = ResourceValidationPolicy(
                 "the primary region.",
     validate=_validate_secret_replica,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CP-9"),
+    framework=framework(NIST, "CP-9"),
     remediation_steps="Add a `replicas` entry to the aws:secretsmanager/secret:Secret with region set to the "
                       "secondary region and kmsKeyId the ARN of the replica KMS key in that region.",
 )
@@ -256,9 +247,9 @@ def _replica_key_references(resources: list[PolicyResource]) -> Iterable[tuple[P
             if isinstance(replica, Mapping) and replica.get("kmsKeyId"):
                 yield secret, "replicas", f"replicas[{i}].kmsKeyId", replica.get("kmsKeyId"), replica.get("region")
     clusters = of_type(resources, CLUSTER)
-    primary_regions = {resource_region(c) for c in clusters if dr_role(c) == "primary"}
+    primary_regions = {resource_region(c) for c in clusters if dr_role(c.provider) == PRIMARY}
     if not primary_regions:  # no cluster in the primary region: the regions of the primary-role providers
-        primary_regions = {region_of({}, r.provider) for r in resources if dr_role(r) == "primary"}
+        primary_regions = {region_of({}, r.provider) for r in resources if dr_role(r.provider) == PRIMARY}
     for cluster in clusters:
         region = resource_region(cluster)
         if region not in primary_regions and cluster.props.get("kmsKeyId"):
@@ -312,7 +303,7 @@ kms_replica_keys = StackValidationPolicy(
                 "by the stack in the replica's region.",
     validate=_validate_replica_keys,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="PCI DSS", version="4.0.1", reference="3.6.1"),
+    framework=framework(PCI, "3.6.1"),
     remediation_steps="Create the primary key with multiRegion: true and an aws:kms/replicaKey:ReplicaKey (provider "
                       "of the secondary region, primaryKeyArn the primary key's ARN); use the replica key's ARN for "
                       "S3 destination.encryptionConfiguration.replicaKmsKeyId, DynamoDB replicas[].kmsKeyArn, "

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidationArgs,
-                           ResourceValidationPolicy, Severity)
+from pulumi_policy import (PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
+                           Severity)
 
-from drguard.common import resolved_tags
+from drguard.common import label, resolved_tags
+from drguard.frameworks import NIST, framework
 from drguard.taggable_types import TAGGABLE_TYPES
 
 DEFAULT_REQUIRED_TAGS: dict[str, list[str]] = {
@@ -37,11 +38,11 @@ def _validate_required_tags(args: ResourceValidationArgs, report_violation: Repo
             state = "is missing" if value is None else "is empty"
             hint = f"one of {', '.join(allowed)}" if allowed else "a non-empty value"
             report_violation(
-                f"{args.name} ({args.resource_type}): required tag '{key}' {state}; set tags.{key} on the resource "
+                f"{label(args)}: required tag '{key}' {state}; set tags.{key} on the resource "
                 f"or defaultTags.tags.{key} on its AWS provider to {hint}.", None)
         elif allowed and value not in allowed:
             report_violation(
-                f"{args.name} ({args.resource_type}): tag {key}='{value}' is not an allowed value; set tags.{key} "
+                f"{label(args)}: tag {key}='{value}' is not an allowed value; set tags.{key} "
                 f"to one of {', '.join(allowed)}.", None)
 
 
@@ -51,7 +52,7 @@ required_tags = ResourceValidationPolicy(
                 "default tags, to a non-empty, allowed value.",
     validate=_validate_required_tags,
     severity=Severity.MEDIUM,
-    framework=PolicyComplianceFramework(name="NIST SP 800-53", version="Rev. 5", reference="CM-8"),
+    framework=framework(NIST, "CM-8"),
     remediation_steps="Set the missing tags in the AWS provider's defaultTags.tags (preferred, one place per region) "
                       "or in the resource's own `tags`; give DataClassification one of public, internal, confidential, "
                       "restricted and DRRole one of primary, secondary, global (or the values configured in "

@@ -5,12 +5,12 @@ import re
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation,
-                           ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationArgs,
-                           StackValidationPolicy)
+from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs,
+                           ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy)
 
 from drguard.common import as_list, label, of_type, statements
-from drguard.encryption import BUCKET_TYPES, bucket_name, bucket_targets
+from drguard.frameworks import CIS, PCI, framework
+from drguard.s3_links import BUCKET_TYPES, bucket_name, bucket_targets
 
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 BUCKET_POLICY_TYPES = ("aws:s3/bucketPolicy:BucketPolicy",)
@@ -27,7 +27,7 @@ DEFAULT_SSL_POLICIES = [
 def _listener(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in LISTENER_TYPES:
         return
-    who = f"{args.name} ({args.resource_type})"
+    who = label(args)
     protocol = args.props.get("protocol")
     protocol = protocol.upper() if isinstance(protocol, str) and protocol else "HTTP"  # the API's default is HTTP
     if protocol in ("HTTPS", "TLS"):
@@ -69,7 +69,7 @@ alb_listener_https_only = ResourceValidationPolicy(
                 "redirect HTTP to HTTPS.",
     validate=_listener,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="PCI DSS", version="4.0.1", reference="4.2.1"),
+    framework=framework(PCI, "4.2.1"),
     remediation_steps="On aws.lb.Listener / aws.alb.Listener either set protocol 'HTTPS' (or 'TLS'), a certificateArn "
                       "and sslPolicy to one of the policy's allowedSslPolicies (default "
                       "ELBSecurityPolicy-TLS13-1-2-2021-06), or keep protocol 'HTTP' with every defaultActions entry "
@@ -158,7 +158,7 @@ s3_bucket_tls_only = StackValidationPolicy(
     description="Every S3 bucket's bucket policy denies all requests that do not use TLS (aws:SecureTransport false).",
     validate=_s3_tls,
     severity=Severity.HIGH,
-    framework=PolicyComplianceFramework(name="CIS AWS Foundations Benchmark", version="3.0.0", reference="2.1.1"),
+    framework=framework(CIS, "2.1.1"),
     remediation_steps="Give each bucket an aws.s3.BucketPolicy (same `bucket`) with the statement {Sid: "
                       "'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: "
                       "[<bucket ARN>, '<bucket ARN>/*'], Condition: {Bool: {'aws:SecureTransport': 'false'}}} and no "

@@ -4,29 +4,21 @@ Other areas' policies are disabled in these runs so a finding, or a crash, of th
 """
 import pytest
 
-from tests.support.gate import messages, run_pack, violated
-from tests.support.graphs import GraphBuilder
+from tests.support.gate import graph_fixture, message_for, messages, only, result_fixture, run_pack, violated
+from tests.support.graphs import ACCOUNT, GraphBuilder
 
 TRAIL = "cloudtrail-multi-region-enabled"
 RECORDER = "config-recorder-both-regions"
 RULES = "config-rules-both-regions"
 MINE = (TRAIL, RECORDER, RULES)
-ACCT = "111122223333"
-
-
-def only_mine(**settings_by_policy):
-    config = {"all": "disabled"}
-    for name in MINE:
-        config[name] = {"enforcementLevel": "mandatory", **settings_by_policy.get(name, {})}
-    return config
 
 
 def trail(g, name, **overrides):
     inputs = {"name": name, "s3BucketName": "trail-logs", "isMultiRegionTrail": True,
               "includeGlobalServiceEvents": True, "enableLogFileValidation": True,
-              "kmsKeyId": f"arn:aws:kms:us-east-1:{ACCT}:key/mrk-1",
-              "cloudWatchLogsGroupArn": f"arn:aws:logs:us-east-1:{ACCT}:log-group:/aws/cloudtrail/{name}:*",
-              "cloudWatchLogsRoleArn": f"arn:aws:iam::{ACCT}:role/trail-to-logs"}
+              "kmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/mrk-1",
+              "cloudWatchLogsGroupArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/cloudtrail/{name}:*",
+              "cloudWatchLogsRoleArn": f"arn:aws:iam::{ACCOUNT}:role/trail-to-logs"}
     inputs.update(overrides)
     for key in [k for k, v in inputs.items() if v is None]:
         del inputs[key]
@@ -35,7 +27,7 @@ def trail(g, name, **overrides):
 
 def config_service(g, role, *, status_name=None, enabled=True):
     recorder = f"recorder-{role}"
-    g.add("aws:cfg/recorder:Recorder", recorder, {"name": recorder, "roleArn": f"arn:aws:iam::{ACCT}:role/config",
+    g.add("aws:cfg/recorder:Recorder", recorder, {"name": recorder, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/config",
                                                   "recordingGroup": {"allSupported": True}}, role=role)
     g.add("aws:cfg/deliveryChannel:DeliveryChannel", f"channel-{role}", {"name": f"channel-{role}",
                                                                          "s3BucketName": f"config-{role}"}, role=role)
@@ -71,20 +63,15 @@ def build_graph():
     rule(g, "good-rule-versioning-secondary", "S3_BUCKET_VERSIONING_ENABLED", "secondary")
     rule(g, "bad-rule-trail-primary-only", "CLOUD_TRAIL_ENABLED", "primary")
     rule(g, "bad-rule-rds-secondary-only", "RDS_STORAGE_ENCRYPTED", "secondary")
-    rule(g, "good-custom-rule-primary", f"arn:aws:lambda:us-east-1:{ACCT}:function:check", "primary",
+    rule(g, "good-custom-rule-primary", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:check", "primary",
          owner="CUSTOM_LAMBDA")
     return g.build()
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_pack(build_graph(), only_mine())
-
-
-@pytest.fixture(scope="module")
-def required_result():
-    return run_pack(build_graph(), only_mine(**{
-        RULES: {"requiredRuleIdentifiers": ["S3_BUCKET_VERSIONING_ENABLED", "IAM_ROOT_ACCESS_KEY_CHECK"]}}))
+graph = graph_fixture(build_graph)
+result = result_fixture(only(MINE))
+required_result = result_fixture(only(MINE, **{
+    RULES: {"requiredRuleIdentifiers": ["S3_BUCKET_VERSIONING_ENABLED", "IAM_ROOT_ACCESS_KEY_CHECK"]}}))
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +79,7 @@ def bare_result():
     """No AWS Config at all, and only a single-region trail."""
     g = GraphBuilder()
     trail(g, "bad-only-trail", isMultiRegionTrail=False)
-    return run_pack(g.build(), only_mine())
+    return run_pack(g.build(), only(MINE))
 
 
 # -- cloudtrail-multi-region-enabled --
@@ -108,7 +95,7 @@ def test_trail_missing_a_setting(result, name):
 
 
 def test_trail_message_names_the_setting(result):
-    [message] = [m for m in messages(result, TRAIL) if "bad-trail-no-kms" in m]
+    [message] = message_for(result, TRAIL, "bad-trail-no-kms")
     assert "kmsKeyId is not set" in message and "isMultiRegionTrail" not in message
 
 

@@ -2,28 +2,12 @@
 
 Other areas' policies are disabled in these runs so a finding, or a crash, of theirs cannot decide these tests.
 """
-import pytest
-
-from tests.support.gate import messages, run_pack, violated
-from tests.support.graphs import GraphBuilder
+from tests.support.gate import graph_fixture, message_for, only, result_fixture, run_pack, violated
+from tests.support.graphs import ACCOUNT, GraphBuilder
 
 LOCK = "backup-vault-lock-compliance-mode"
 COPY = "backup-plan-cross-region-copy"
 MINE = (LOCK, COPY)
-ACCT = "111122223333"
-
-
-def only_mine(**settings_by_policy):
-    config = {"all": "disabled"}
-    for name in MINE:
-        config[name] = {"enforcementLevel": "mandatory", **settings_by_policy.get(name, {})}
-    return config
-
-
-def property_dependency(builder, urn, prop, *target_urns):
-    item = next(i for i in builder.items if i["urn"] == urn)
-    item["propertyDependencies"][prop] = list(target_urns)
-    item["dependencies"] = list(dict.fromkeys([*item["dependencies"], *target_urns]))
 
 
 def vault_with_lock(g, vault, lock, **lock_inputs):
@@ -37,24 +21,24 @@ def plan(g, name, destination_region):
     return g.add("aws:backup/plan:Plan", name, {"name": name, "rules": [{
         "ruleName": "daily", "targetVaultName": "good-vault", "schedule": "cron(0 3 * * ? *)",
         "lifecycle": {"deleteAfter": 35},
-        "copyActions": [{"destinationVaultArn": f"arn:aws:backup:{destination_region}:{ACCT}:backup-vault:dr",
+        "copyActions": [{"destinationVaultArn": f"arn:aws:backup:{destination_region}:{ACCOUNT}:backup-vault:dr",
                          "lifecycle": {"deleteAfter": 35}}]}]})
 
 
 def selection(g, name, plan_urn, arns):
     urn = g.add("aws:backup/selection:Selection", name, {
-        "name": name, "planId": "0123456789ab", "iamRoleArn": f"arn:aws:iam::{ACCT}:role/backup", "resources": arns})
+        "name": name, "planId": "0123456789ab", "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/backup", "resources": arns})
     if plan_urn:
-        property_dependency(g, urn, "planId", plan_urn)
+        g.depends(urn, "planId", plan_urn)
     return urn
 
 
 def cluster_arn(region, identifier):
-    return f"arn:aws:rds:{region}:{ACCT}:cluster:{identifier}"
+    return f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{identifier}"
 
 
 def table_arn(region, name):
-    return f"arn:aws:dynamodb:{region}:{ACCT}:table/{name}"
+    return f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}"
 
 
 def build_graph():
@@ -89,18 +73,8 @@ def build_graph():
     return g.build()
 
 
-@pytest.fixture(scope="module")
-def graph():
-    return build_graph()
-
-
-@pytest.fixture(scope="module")
-def result(graph):
-    return run_pack(graph, only_mine())
-
-
-def message_for(result, policy, text):
-    return [m for m in messages(result, policy) if text in m]
+graph = graph_fixture(build_graph)
+result = result_fixture(only(MINE))
 
 
 # -- backup-vault-lock-compliance-mode
@@ -130,13 +104,13 @@ def test_lock_without_maximum_retention_is_reported(result):
 
 
 def test_higher_retention_floor_in_config_reports_the_7_day_lock(graph):
-    reported = violated(run_pack(graph, only_mine(**{LOCK: {"minRetentionDaysFloor": 30}})), LOCK)
+    reported = violated(run_pack(graph, only(MINE, **{LOCK: {"minRetentionDaysFloor": 30}})), LOCK)
     assert "good-vault-lock" in reported
     assert "bad-governance-lock" in reported
 
 
 def test_lower_retention_floor_in_config_accepts_the_1_day_lock(graph):
-    reported = violated(run_pack(graph, only_mine(**{LOCK: {"minRetentionDaysFloor": 1}})), LOCK)
+    reported = violated(run_pack(graph, only(MINE, **{LOCK: {"minRetentionDaysFloor": 1}})), LOCK)
     assert "bad-short-retention-lock" not in reported
     assert "bad-no-max-lock" in reported
 

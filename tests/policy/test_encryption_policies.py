@@ -1,15 +1,13 @@
 """Encryption-at-rest policies, run as the real pack (plugin process + Analyzer gRPC) over one hand-built graph."""
 import json
 
-import pytest
+from drkit.graph.model import UNKNOWN
+from tests.support.gate import (assert_published_metadata, check, graph_fixture, messages, result_fixture,
+                                violated)
+from tests.support.graphs import ACCOUNT, GraphBuilder
 
-from tests.support.gate import messages, run_pack, violated
-from tests.support.graphs import GraphBuilder
-
-ACCOUNT = "111122223333"
 CMK_EAST = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/mrk-1111aaaa2222bbbb3333cccc4444dddd"
 CMK_WEST = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/mrk-1111aaaa2222bbbb3333cccc4444dddd"
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for a value unknown during preview
 
 
 def _sse(bucket, algorithm="aws:kms", key=CMK_EAST):
@@ -72,7 +70,7 @@ def _graph():
     # SNS / SQS
     g.add("aws:sns/topic:Topic", "good-topic", {"kmsMasterKeyId": CMK_EAST})
     g.add("aws:sns/topic:Topic", "bad-topic", {"kmsMasterKeyId": "alias/aws/sns"})
-    g.add("aws:sns/topic:Topic", "unknown-topic", {"kmsMasterKeyId": UNKNOWN_STRING})
+    g.add("aws:sns/topic:Topic", "unknown-topic", {"kmsMasterKeyId": UNKNOWN})
     g.add("aws:sqs/queue:Queue", "good-queue", {"kmsMasterKeyId": CMK_EAST})
     g.add("aws:sqs/queue:Queue", "bad-queue-sse-sqs", {"sqsManagedSseEnabled": True})
     # EBS: volumes, launch templates (encrypted is a string there), instances
@@ -127,46 +125,30 @@ CONFIG = {"kms-key-rotation-enabled": {"maxRotationPeriodDays": 730},
           "kms-key-policy-no-public-wildcard": {"restrictingConditionKeys": ["aws:PrincipalOrgID", "aws:SourceVpc"]}}
 
 
-@pytest.fixture(scope="module")
-def graph():
-    return _graph()
-
-
-@pytest.fixture(scope="module")
-def result(graph):
-    return run_pack(graph)
-
-
-@pytest.fixture(scope="module")
-def configured(graph):
-    return run_pack(graph, policy_config=CONFIG)
-
-
-def _check(result, policy, bad, good):
-    found = violated(result, policy)
-    assert set(bad) <= found, f"{policy} should report {set(bad) - found}; reported {sorted(found)}"
-    assert not (set(good) & found), f"{policy} wrongly reported {sorted(set(good) & found)}"
+graph = graph_fixture(_graph)
+result = result_fixture()
+configured = result_fixture(CONFIG)
 
 
 # s3-bucket-kms-encryption
 def test_s3_kms_bucket_without_configuration(result):
-    _check(result, "s3-bucket-kms-encryption", ["bad-bucket-no-sse"], ["good-bucket", "good-bucket-dsse"])
+    check(result, "s3-bucket-kms-encryption", ["bad-bucket-no-sse"], ["good-bucket", "good-bucket-dsse"])
 
 
 def test_s3_kms_sse_s3_aes256(result):
-    _check(result, "s3-bucket-kms-encryption", ["bad-bucket-aes256"], ["good-bucket"])
+    check(result, "s3-bucket-kms-encryption", ["bad-bucket-aes256"], ["good-bucket"])
 
 
 def test_s3_kms_aws_managed_key(result):
-    _check(result, "s3-bucket-kms-encryption", ["bad-bucket-managed-key"], ["good-bucket"])
+    check(result, "s3-bucket-kms-encryption", ["bad-bucket-managed-key"], ["good-bucket"])
 
 
 def test_s3_kms_no_key_id(result):
-    _check(result, "s3-bucket-kms-encryption", ["bad-bucket-kms-no-key"], ["good-bucket-dsse"])
+    check(result, "s3-bucket-kms-encryption", ["bad-bucket-kms-no-key"], ["good-bucket-dsse"])
 
 
 def test_s3_kms_autonamed_bucket_matched_by_dependency(result):
-    _check(result, "s3-bucket-kms-encryption", [], ["good-bucket-autonamed"])
+    check(result, "s3-bucket-kms-encryption", [], ["good-bucket-autonamed"])
 
 
 def test_s3_kms_reports_the_bucket_not_the_configuration(result, graph):
@@ -178,38 +160,38 @@ def test_s3_kms_reports_the_bucket_not_the_configuration(result, graph):
 
 # rds-storage-encrypted-cmk
 def test_rds_cluster_unencrypted(result):
-    _check(result, "rds-storage-encrypted-cmk", ["bad-cluster-unencrypted"], ["good-cluster"])
+    check(result, "rds-storage-encrypted-cmk", ["bad-cluster-unencrypted"], ["good-cluster"])
 
 
 def test_rds_cluster_without_kms_key(result):
-    _check(result, "rds-storage-encrypted-cmk", ["bad-cluster-no-key"], ["good-cluster"])
+    check(result, "rds-storage-encrypted-cmk", ["bad-cluster-no-key"], ["good-cluster"])
 
 
 def test_rds_global_cluster_unencrypted(result):
-    _check(result, "rds-storage-encrypted-cmk", ["bad-global-cluster"], ["good-global-cluster"])
+    check(result, "rds-storage-encrypted-cmk", ["bad-global-cluster"], ["good-global-cluster"])
 
 
 def test_rds_instance_aws_managed_key(result):
-    _check(result, "rds-storage-encrypted-cmk", ["bad-db-instance"], ["good-db-instance"])
+    check(result, "rds-storage-encrypted-cmk", ["bad-db-instance"], ["good-db-instance"])
 
 
 # dynamodb-table-cmk-encryption
 def test_dynamodb_table_aws_owned_key(result):
-    _check(result, "dynamodb-table-cmk-encryption", ["bad-table-aws-owned"], ["good-table"])
+    check(result, "dynamodb-table-cmk-encryption", ["bad-table-aws-owned"], ["good-table"])
 
 
 def test_dynamodb_replica_without_key(result):
-    _check(result, "dynamodb-table-cmk-encryption", ["bad-table-replica"], ["good-table"])
+    check(result, "dynamodb-table-cmk-encryption", ["bad-table-replica"], ["good-table"])
     assert any("replicas[0].kmsKeyArn" in m for m in messages(result, "dynamodb-table-cmk-encryption"))
 
 
 def test_dynamodb_table_replica_resource_without_key(result):
-    _check(result, "dynamodb-table-cmk-encryption", ["bad-table-replica-resource"], ["good-table"])
+    check(result, "dynamodb-table-cmk-encryption", ["bad-table-replica-resource"], ["good-table"])
 
 
 # sns-topic-kms-encryption / sqs-queue-kms-encryption
 def test_sns_topic_aws_managed_key(result):
-    _check(result, "sns-topic-kms-encryption", ["bad-topic"], ["good-topic"])
+    check(result, "sns-topic-kms-encryption", ["bad-topic"], ["good-topic"])
 
 
 def test_sns_unknown_key_is_an_advisory_preview_note_not_a_violation(result):
@@ -219,88 +201,88 @@ def test_sns_unknown_key_is_an_advisory_preview_note_not_a_violation(result):
 
 
 def test_sqs_queue_sse_sqs_is_not_a_cmk(result):
-    _check(result, "sqs-queue-kms-encryption", ["bad-queue-sse-sqs"], ["good-queue"])
+    check(result, "sqs-queue-kms-encryption", ["bad-queue-sse-sqs"], ["good-queue"])
 
 
 # ebs-volume-kms-encryption
 def test_ebs_volume_without_key(result):
-    _check(result, "ebs-volume-kms-encryption", ["bad-volume"], ["good-volume"])
+    check(result, "ebs-volume-kms-encryption", ["bad-volume"], ["good-volume"])
 
 
 def test_ebs_launch_template_unencrypted_string_flag(result):
-    _check(result, "ebs-volume-kms-encryption", ["bad-launch-template"], ["good-launch-template"])
+    check(result, "ebs-volume-kms-encryption", ["bad-launch-template"], ["good-launch-template"])
 
 
 def test_ebs_instance_unencrypted_data_volume(result):
-    _check(result, "ebs-volume-kms-encryption", ["bad-instance"], ["good-instance"])
+    check(result, "ebs-volume-kms-encryption", ["bad-instance"], ["good-instance"])
 
 
 def test_ebs_instance_without_root_block_device(result):
-    _check(result, "ebs-volume-kms-encryption", ["bad-instance-no-root"], ["good-instance"])
+    check(result, "ebs-volume-kms-encryption", ["bad-instance-no-root"], ["good-instance"])
 
 
 # cloudwatch-log-group-kms-encryption, secretsmanager-secret-cmk-encryption, backup-vault-cmk-encryption,
 # cloudtrail-kms-encryption
 def test_log_group_without_key(result):
-    _check(result, "cloudwatch-log-group-kms-encryption", ["bad-log-group"], ["good-log-group"])
+    check(result, "cloudwatch-log-group-kms-encryption", ["bad-log-group"], ["good-log-group"])
 
 
 def test_secret_without_key(result):
-    _check(result, "secretsmanager-secret-cmk-encryption", ["bad-secret"], ["good-secret"])
+    check(result, "secretsmanager-secret-cmk-encryption", ["bad-secret"], ["good-secret"])
 
 
 def test_secret_replica_without_key(result):
-    _check(result, "secretsmanager-secret-cmk-encryption", ["bad-secret-replica"], ["good-secret"])
+    check(result, "secretsmanager-secret-cmk-encryption", ["bad-secret-replica"], ["good-secret"])
 
 
 def test_backup_vault_without_key(result):
-    _check(result, "backup-vault-cmk-encryption", ["bad-vault"], ["good-vault"])
+    check(result, "backup-vault-cmk-encryption", ["bad-vault"], ["good-vault"])
 
 
 def test_cloudtrail_without_key(result):
-    _check(result, "cloudtrail-kms-encryption", ["bad-trail"], ["good-trail"])
+    check(result, "cloudtrail-kms-encryption", ["bad-trail"], ["good-trail"])
 
 
 # kms-key-rotation-enabled
 def test_kms_rotation_disabled(result):
-    _check(result, "kms-key-rotation-enabled", ["bad-key-no-rotation"], ["good-key", "good-key-asymmetric"])
+    check(result, "kms-key-rotation-enabled", ["bad-key-no-rotation"], ["good-key", "good-key-asymmetric"])
 
 
 def test_kms_rotation_replica_keys_are_covered_by_their_primary(result):
-    _check(result, "kms-key-rotation-enabled", [], ["good-replica-key", "bad-replica-key-public"])
+    check(result, "kms-key-rotation-enabled", [], ["good-replica-key", "bad-replica-key-public"])
 
 
 def test_kms_rotation_period_longer_than_allowed(result):
-    _check(result, "kms-key-rotation-enabled", ["bad-key-slow-rotation"], ["good-key"])
+    check(result, "kms-key-rotation-enabled", ["bad-key-slow-rotation"], ["good-key"])
 
 
 def test_kms_rotation_config_allows_longer_period(configured):
-    _check(configured, "kms-key-rotation-enabled", ["bad-key-no-rotation"], ["bad-key-slow-rotation"])
+    check(configured, "kms-key-rotation-enabled", ["bad-key-no-rotation"], ["bad-key-slow-rotation"])
 
 
 # kms-key-policy-no-public-wildcard
 def test_kms_policy_public_principal(result):
-    _check(result, "kms-key-policy-no-public-wildcard", ["bad-key-public"], ["good-key", "good-key-org-condition"])
+    check(result, "kms-key-policy-no-public-wildcard", ["bad-key-public"], ["good-key", "good-key-org-condition"])
 
 
 def test_kms_policy_public_replica_key(result):
-    _check(result, "kms-key-policy-no-public-wildcard", ["bad-replica-key-public"], ["good-replica-key"])
+    check(result, "kms-key-policy-no-public-wildcard", ["bad-replica-key-public"], ["good-replica-key"])
 
 
 def test_kms_policy_given_as_an_object(result):
-    _check(result, "kms-key-policy-no-public-wildcard", ["bad-key-public-object-policy"], ["good-key"])
+    check(result, "kms-key-policy-no-public-wildcard", ["bad-key-public-object-policy"], ["good-key"])
 
 
 def test_kms_policy_negated_condition_does_not_restrict(result):
-    _check(result, "kms-key-policy-no-public-wildcard", ["bad-key-negated-condition"], ["good-key-org-condition"])
+    check(result, "kms-key-policy-no-public-wildcard", ["bad-key-negated-condition"], ["good-key-org-condition"])
 
 
 def test_kms_policy_condition_key_outside_the_list(result):
-    _check(result, "kms-key-policy-no-public-wildcard", ["bad-key-vpc-condition"], ["good-key-org-condition"])
+    check(result, "kms-key-policy-no-public-wildcard", ["bad-key-vpc-condition"], ["good-key-org-condition"])
 
 
 def test_kms_policy_config_accepts_configured_condition_key(configured):
-    _check(configured, "kms-key-policy-no-public-wildcard", ["bad-key-public"],
+    check(configured, "kms-key-policy-no-public-wildcard", ["bad-key-public"],
            ["bad-key-vpc-condition", "good-key-org-condition"])
 
 
@@ -312,11 +294,7 @@ AREA = ["s3-bucket-kms-encryption", "rds-storage-encrypted-cmk", "dynamodb-table
 
 
 def test_policies_publish_severity_framework_and_remediation(result):
-    published = {p.name: p for p in result.info.policies}
-    for name in AREA:
-        policy = published[name]
-        assert policy.severity and policy.remediation_steps and policy.level == "mandatory", name
-        assert {"name", "version", "reference"} <= set(policy.framework), name
+    assert_published_metadata(result, AREA)
 
 
 def test_every_violation_of_the_area_is_mandatory_and_names_a_resource(result):

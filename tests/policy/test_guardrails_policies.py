@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.gate import messages, run_pack, violated
+from tests.support.gate import check, graph_fixture, message_for, only, result_fixture, violated
 from tests.support.graphs import BASE_TAGS, GraphBuilder
 
 PUBLIC = "s3-bucket-public-access-blocked"
@@ -18,21 +18,7 @@ VERSIONING = "s3-bucket-versioning-enabled"
 LOGGING = "s3-bucket-access-logging"
 IAM_AUTH = "aurora-iam-authentication"
 MINE = (PUBLIC, SG, DELETION, IAM, PITR, VERSIONING, LOGGING, IAM_AUTH)
-ACCT = "111122223333"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def only_mine(**settings_by_policy):
-    config = {"all": "disabled"}
-    for name in MINE:
-        config[name] = {"enforcementLevel": "mandatory", **settings_by_policy.get(name, {})}
-    return config
-
-
-def property_dependency(builder, urn, prop, *target_urns):
-    item = next(i for i in builder.items if i["urn"] == urn)
-    item["propertyDependencies"][prop] = list(target_urns)
-    item["dependencies"] = list(dict.fromkeys([*item["dependencies"], *target_urns]))
 
 
 def bucket(g, name, *, pab="all", versioning="Enabled", log_to="log-bucket", purpose=None, role="primary",
@@ -47,7 +33,7 @@ def bucket(g, name, *, pab="all", versioning="Enabled", log_to="log-bucket", pur
     def config(type_token, suffix, extra):
         child = g.add(type_token, f"{name}-{suffix}", {"bucket": ref, **extra}, role=role)
         if not bucket_name:
-            property_dependency(g, child, "bucket", urn)
+            g.depends(child, "bucket", urn)
         return child
 
     if pab:
@@ -195,25 +181,9 @@ def build_graph():
     return g.build()
 
 
-@pytest.fixture(scope="module")
-def graph():
-    return build_graph()
-
-
-@pytest.fixture(scope="module")
-def result(graph):
-    return run_pack(graph, only_mine())
-
-
-@pytest.fixture(scope="module")
-def port80_result(graph):
-    return run_pack(graph, only_mine(**{SG: {"publicIngressPorts": [80]}}))
-
-
-def check(result, policy, bad, good):
-    found = violated(result, policy)
-    assert bad in found, f"{policy} did not report {bad}: {sorted(found)}"
-    assert good not in found, f"{policy} reported {good}: {sorted(found)}"
+graph = graph_fixture(build_graph)
+result = result_fixture(only(MINE))
+port80_result = result_fixture(only(MINE, **{SG: {"publicIngressPorts": [80]}}))
 
 
 # -- s3-bucket-public-access-blocked --
@@ -230,7 +200,7 @@ def test_public_access_good_resources(result):
 
 
 def test_public_access_message_names_the_flag(result):
-    [message] = [m for m in messages(result, PUBLIC) if "partial-bucket-pab" in m]
+    [message] = message_for(result, PUBLIC, "partial-bucket-pab")
     assert "restrictPublicBuckets: true" in message and "blockPublicAcls" not in message
 
 

@@ -69,13 +69,12 @@ def provider_without_tag(tag: str) -> Callable[[Graph], str]:
     return mutate
 
 
-def add_primary_only_config_rule(graph: Graph) -> str:
-    recorder = one(graph, "aws:cfg/recorder:Recorder", "primary")
-    graph.resources.append(Resource(
-        urn=recorder.urn.replace("cfg/recorder:Recorder", "cfg/rule:Rule").replace("recorder-primary", "rule-x"),
-        type="aws:cfg/rule:Rule", name="rule-x", custom=True, parent=recorder.parent, provider=recorder.provider,
-        dependencies=[], inputs={"name": "s3-versioning", "source": {
-            "owner": "AWS", "sourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}}))
+def drop_secondary_config_rules(graph: Graph) -> str:
+    secondary = one(graph, "pulumi:providers:aws", "aws-secondary").urn
+    rules = [r for r in graph.of_type("aws:cfg/rule:Rule") if r.provider == secondary]
+    assert rules, "the secondary region deploys no Config rules to drop"
+    for rule in rules:
+        graph.resources.remove(rule)
     return ""
 
 
@@ -173,7 +172,7 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
                               "secretsmanager-secret-replicated"),
     "replica key missing": (remove("aws:kms/replicaKey:ReplicaKey", "sessions"), "kms-replica-keys-present"),
     "no recorder in secondary": (remove("aws:cfg/recorder:Recorder", "secondary"), "config-recorder-both-regions"),
-    "config rules only in primary": (add_primary_only_config_rule, "config-rules-both-regions"),
+    "secondary's Config rules dropped": (drop_secondary_config_rules, "config-rules-both-regions"),
     "SSH open to the world": (set_input("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-in-https-primary",
                                         "fromPort", 22), "security-group-no-public-ingress"),
     "aurora deletable": (set_input("aws:rds/cluster:Cluster", "secondary", "deletionProtection", False),

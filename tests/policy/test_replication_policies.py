@@ -2,11 +2,9 @@
 
 Other areas' policies are disabled in these runs so a finding, or a crash, of theirs cannot decide these tests.
 """
-import pytest
-
 from drkit.graph.model import UNKNOWN
-from tests.support.gate import messages, run_pack, violated
-from tests.support.graphs import GraphBuilder
+from tests.support.gate import graph_fixture, message_for, only, result_fixture, run_pack, violated
+from tests.support.graphs import ACCOUNT, GraphBuilder
 
 S3 = "s3-bucket-cross-region-replication"
 AURORA = "aurora-global-cluster-secondary-member"
@@ -14,18 +12,10 @@ DYNAMODB = "dynamodb-global-table-replica"
 SECRETS = "secretsmanager-secret-replicated"
 KMS = "kms-replica-keys-present"
 MINE = (S3, AURORA, DYNAMODB, SECRETS, KMS)
-ACCT = "111122223333"
-
-
-def only_mine(**settings_by_policy):
-    config = {"all": "disabled"}
-    for name in MINE:
-        config[name] = {"enforcementLevel": "mandatory", **settings_by_policy.get(name, {})}
-    return config
 
 
 def key_arn(region, key_id):
-    return f"arn:aws:kms:{region}:{ACCT}:key/{key_id}"
+    return f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}"
 
 
 def rule(destination_bucket, *, status="Enabled", rtc=True, delete_markers=True, replica_key=None):
@@ -37,12 +27,6 @@ def rule(destination_bucket, *, status="Enabled", rtc=True, delete_markers=True,
         destination["encryptionConfiguration"] = {"replicaKmsKeyId": replica_key}
     return {"id": "to-secondary", "status": status, "priority": 1, "filter": {}, "destination": destination,
             "deleteMarkerReplication": {"status": "Enabled" if delete_markers else "Disabled"}}
-
-
-def property_dependency(builder, urn, prop, *target_urns):
-    item = next(i for i in builder.items if i["urn"] == urn)
-    item["propertyDependencies"][prop] = list(target_urns)
-    item["dependencies"] = list(dict.fromkeys([*item["dependencies"], *target_urns]))
 
 
 def build_graph():
@@ -68,7 +52,7 @@ def build_graph():
     autonamed = g.add("aws:s3/bucket:Bucket", "good-autonamed", {"tags": {"DataClassification": "restricted"}})
     config = g.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "good-autonamed-replication",
                    {"bucket": "good-autonamed-20260101", "rules": [rule("good-dst")]})
-    property_dependency(g, config, "bucket", autonamed)
+    g.depends(config, "bucket", autonamed)
     g.add("aws:s3/bucket:Bucket", "good-exempt-logs", {"bucket": "logs", "tags": {"Purpose": "access-logs"}})
     g.add("aws:s3/bucket:Bucket", "good-public", {"bucket": "public", "tags": {"DataClassification": "public"}})
     g.add("aws:s3/bucket:Bucket", "bad-no-config", {"bucket": "bad-no-config"})
@@ -108,7 +92,7 @@ def build_graph():
     keydep = g.add("aws:dynamodb/table:Table", "good-table-local-key",
                    {"name": "local", "replicas": [{"regionName": "us-west-2",
                                                    "kmsKeyArn": key_arn("us-west-2", "mrk-computed-id")}]})
-    property_dependency(g, keydep, "replicas", secondary_key)
+    g.depends(keydep, "replicas", secondary_key)
     g.add("aws:dynamodb/table:Table", "bad-table-no-replica", {"name": "single"})
     g.add("aws:dynamodb/table:Table", "bad-table-same-region",
           {"name": "same", "replicas": [{"regionName": "us-east-1"}]})
@@ -121,28 +105,18 @@ def build_graph():
           {"name": "app", "replicas": [{"region": "us-west-2", "kmsKeyId": key_arn("us-west-2", "mrk-secrets")}]})
     g.add("aws:secretsmanager/secret:Secret", "good-secret-alias",
           {"name": "db",
-           "replicas": [{"region": "us-west-2", "kmsKeyId": f"arn:aws:kms:us-west-2:{ACCT}:alias/secrets"}]})
+           "replicas": [{"region": "us-west-2", "kmsKeyId": f"arn:aws:kms:us-west-2:{ACCOUNT}:alias/secrets"}]})
     g.add("aws:secretsmanager/secret:Secret", "bad-secret-no-replica", {"name": "solo"})
     g.add("aws:secretsmanager/secret:Secret", "bad-secret-same-region",
           {"name": "same", "replicas": [{"region": "us-east-1"}]})
     g.add("aws:secretsmanager/secret:Secret", "bad-kms-secret",
           {"name": "aliased",
-           "replicas": [{"region": "us-west-2", "kmsKeyId": f"arn:aws:kms:us-west-2:{ACCT}:alias/none"}]})
+           "replicas": [{"region": "us-west-2", "kmsKeyId": f"arn:aws:kms:us-west-2:{ACCOUNT}:alias/none"}]})
     return g.build()
 
 
-@pytest.fixture(scope="module")
-def graph():
-    return build_graph()
-
-
-@pytest.fixture(scope="module")
-def result(graph):
-    return run_pack(graph, only_mine())
-
-
-def message_for(result, policy, text):
-    return [m for m in messages(result, policy) if text in m]
+graph = graph_fixture(build_graph)
+result = result_fixture(only(MINE))
 
 
 # -- s3-bucket-cross-region-replication
@@ -185,7 +159,7 @@ def test_s3_replication_without_delete_markers_is_reported(result):
 
 
 def test_s3_config_narrows_the_replicated_classifications(graph):
-    config = only_mine(**{S3: {"replicatedClassifications": ["restricted"], "exemptPurposes": []}})
+    config = only(MINE, **{S3: {"replicatedClassifications": ["restricted"], "exemptPurposes": []}})
     reported = violated(run_pack(graph, config), S3)
     assert "bad-no-config" not in reported  # internal data no longer needs a replica
     assert "good-autonamed" not in reported
@@ -219,7 +193,7 @@ def test_dynamodb_replica_in_its_own_region_is_reported(result):
 
 
 def test_dynamodb_secondary_regions_setting_requires_one_of_them(graph):
-    reported = violated(run_pack(graph, only_mine(**{DYNAMODB: {"secondaryRegions": ["eu-central-1"]}})), DYNAMODB)
+    reported = violated(run_pack(graph, only(MINE, **{DYNAMODB: {"secondaryRegions": ["eu-central-1"]}})), DYNAMODB)
     assert "good-table" in reported
 
 
@@ -274,7 +248,7 @@ def test_kms_unknown_key_during_preview_is_skipped_with_an_advisory_note():
     g = GraphBuilder()
     g.add("aws:secretsmanager/secret:Secret", "pending-secret",
           {"name": "p", "replicas": [{"region": "us-west-2", "kmsKeyId": UNKNOWN}]})
-    result = run_pack(g.build(), only_mine())
+    result = run_pack(g.build(), only(MINE))
     assert "pending-secret" not in violated(result, KMS)
     notes = [d for d in result.diagnostics if d.policy == KMS]
     assert notes and all(d.level == "advisory" and "during preview" in d.message for d in notes)

@@ -5,16 +5,15 @@ Other areas' policies are disabled in these runs so a finding, or a crash, of th
 
 import pytest
 
-from tests.support.gate import messages, run_pack, violated
-from tests.support.graphs import GraphBuilder
+from drkit.graph.model import UNKNOWN
+from tests.support.gate import graph_fixture, messages, only, result_fixture, run_pack, violated
+from tests.support.graphs import ACCOUNT, GraphBuilder
 
 PAIR = "route53-failover-pair"
 REGIONS = "allowed-regions"
 RTO = "rto-rpo-achievable"
 MINE = (PAIR, REGIONS, RTO)
-ACCT = "111122223333"
 ZONE = "Z0123456789ABC"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown-value sentinel
 MET_TARGETS = {
     "azLoss": {"rtoMinutes": 5, "rpoSeconds": {"transactional": 0, "sessions": 0, "objects": 0}},
     "regionLoss": {"rtoMinutes": 15, "rpoSeconds": {"transactional": 5, "sessions": 5, "objects": 900}},
@@ -22,22 +21,9 @@ MET_TARGETS = {
 }
 
 
-def only_mine(**settings_by_policy):
-    config = {"all": "disabled"}
-    for name in MINE:
-        config[name] = {"enforcementLevel": "mandatory", **settings_by_policy.get(name, {})}
-    return config
-
-
 def check_id(health_check_name):
     """A stand-in for the id AWS gives a health check; records name it, and say where it came from."""
     return f"id-{health_check_name}"
-
-
-def property_dependency(builder, urn, prop, *target_urns):
-    item = next(i for i in builder.items if i["urn"] == urn)
-    item["propertyDependencies"][prop] = list(target_urns)
-    item["dependencies"] = list(dict.fromkeys([*item["dependencies"], *target_urns]))
 
 
 def health_check(g, name, interval=10, threshold=3, role="primary"):
@@ -60,7 +46,7 @@ def record(g, name, kind, dns_name, health_check_id=None, alias=True, ttl=None):
         inputs["ttl"] = ttl
     urn = g.add("aws:route53/record:Record", name, inputs)
     if health_check_id and health_check_id.startswith("id-"):
-        property_dependency(g, urn, "healthCheckId", g.urn("aws:route53/healthCheck:HealthCheck", health_check_id[3:]))
+        g.depends(urn, "healthCheckId", g.urn("aws:route53/healthCheck:HealthCheck", health_check_id[3:]))
     return urn
 
 
@@ -81,7 +67,7 @@ def platform(g, *, secondary_desired=3, secondary_instances=1, primary_instances
         destination["replicationTime"] = {"status": "Enabled", "time": {"minutes": 15}}
         destination["metrics"] = {"status": "Enabled", "eventThreshold": {"minutes": 15}}
     g.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "media-replication", {
-        "bucket": "media-primary", "role": f"arn:aws:iam::{ACCT}:role/replication",
+        "bucket": "media-primary", "role": f"arn:aws:iam::{ACCOUNT}:role/replication",
         "rules": [{"id": "all", "status": "Enabled", "filter": {}, "destination": destination,
                    "deleteMarkerReplication": {"status": "Enabled"}}]})
     g.add("aws:dynamodb/table:Table", "sessions", {"name": "sessions", "hashKey": "pk",
@@ -108,7 +94,7 @@ def build_graph():
     hc_urn = health_check(g, "hc-propdep")
     for kind in ("PRIMARY", "SECONDARY"):
         urn = record(g, f"good-propdep-{kind.lower()}", kind, "propdep.example.com", "real-health-check-id")
-        property_dependency(g, urn, "healthCheckId", hc_urn)
+        g.depends(urn, "healthCheckId", hc_urn)
     # an ordinary record is no failover record
     g.add("aws:route53/record:Record", "good-plain-cname", {"zoneId": ZONE, "name": "cdn.example.com",
                                                              "type": "CNAME", "ttl": 300, "records": ["x.example."]})
@@ -124,18 +110,13 @@ def build_graph():
     return g.build()
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_pack(build_graph(), only_mine(), stack_config={"recoveryTargets": MET_TARGETS})
-
-
-@pytest.fixture(scope="module")
-def strict_result():
-    """The same graph with settings: only us-east-1 allowed, and a 5-minute region-loss RTO."""
-    return run_pack(build_graph(), only_mine(**{
-        REGIONS: {"allowedRegions": ["us-east-1"]},
-        RTO: {"targets": {"regionLoss": {"rtoMinutes": 5}}},
-    }), stack_config={"recoveryTargets": MET_TARGETS})
+graph = graph_fixture(build_graph)
+result = result_fixture(only(MINE), stack_config={"recoveryTargets": MET_TARGETS})
+# The same graph with settings: only us-east-1 allowed, and a 5-minute region-loss RTO.
+strict_result = result_fixture(only(MINE, **{
+    REGIONS: {"allowedRegions": ["us-east-1"]},
+    RTO: {"targets": {"regionLoss": {"rtoMinutes": 5}}},
+}), stack_config={"recoveryTargets": MET_TARGETS})
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +124,7 @@ def collapsed_result():
     """Both DR roles in one region, no failover records, no recovery targets anywhere."""
     g = GraphBuilder(primary="us-east-1", secondary="us-east-1")
     platform(g)
-    return run_pack(g.build(), only_mine())
+    return run_pack(g.build(), only(MINE))
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +139,7 @@ def degraded_result():
     # a health check id only the deployment will know: the pair check cannot run during preview
     record(g, "later-secondary", "SECONDARY", "later.example.com", UNKNOWN)
     targets = {**MET_TARGETS, "meteorStrike": {"rtoMinutes": 1}}
-    return run_pack(g.build(), only_mine(), stack_config={"recoveryTargets": targets})
+    return run_pack(g.build(), only(MINE), stack_config={"recoveryTargets": targets})
 
 
 # -- route53-failover-pair --
@@ -229,7 +210,7 @@ def test_rto_rpo_met_targets_from_stack_config(result):
 def test_rto_rpo_setting_overrides_stack_config(strict_result):
     assert violated(strict_result, RTO) == {"stack"}
     [message] = messages(strict_result, RTO)
-    assert "regionLoss RTO estimate 7.0 min exceeds target 5.0 min" in message
+    assert "regionLoss RTO estimate 7.5 min exceeds target 5.0 min" in message
     # every step names the resource its figure came from
     assert "hc-primary" in message and "alarm-hc-primary" in message and "good-primary" in message
     assert "svc-secondary" in message and "svc-primary healthCheckGracePeriodSeconds" in message
@@ -255,3 +236,23 @@ def test_unknown_health_check_id_is_advisory_not_a_verdict(degraded_result):
     found = [d for d in degraded_result.diagnostics if d.policy == PAIR]
     assert found and all(d.level == "advisory" and "during preview" in d.message for d in found)
     assert all(d.policy != PAIR for d in degraded_result.mandatory)
+
+
+def test_rto_rpo_follows_a_calculated_primary_check_to_its_endpoint_child():
+    # The platform's PRIMARY record uses a CALCULATED check (endpoint AND not fenced); detection time comes from the
+    # endpoint child, never from the CLOUDWATCH_METRIC fence child or AWS's 30 s x 3 default.
+    g = GraphBuilder()
+    endpoint = health_check(g, "hc-endpoint", interval=30, threshold=10)
+    fence = g.add("aws:route53/healthCheck:HealthCheck", "hc-fence", {
+        "type": "CLOUDWATCH_METRIC", "cloudwatchAlarmName": "fence", "cloudwatchAlarmRegion": "us-west-2"})
+    calculated = g.add("aws:route53/healthCheck:HealthCheck", "hc-calculated", {
+        "type": "CALCULATED", "healthThreshold": 2, "childHealthchecks": ["id-hc-endpoint", "id-hc-fence"]})
+    g.depends(calculated, "childHealthchecks", endpoint, fence)
+    record(g, "primary", "PRIMARY", "www.example.com", "id-hc-calculated")
+    health_check(g, "hc-standby")
+    record(g, "secondary", "SECONDARY", "www.example.com", check_id("hc-standby"))
+    platform(g)
+    tight = {**MET_TARGETS, "regionLoss": {"rtoMinutes": 8, "rpoSeconds": MET_TARGETS["regionLoss"]["rpoSeconds"]}}
+    found = messages(run_pack(g.build(), only(MINE), stack_config={"recoveryTargets": tight}), RTO)
+    assert any("regionLoss RTO estimate" in m and "hc-endpoint requestInterval" in m
+               and "interval 30 s x failure threshold 10" in m for m in found), found

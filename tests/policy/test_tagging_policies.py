@@ -4,18 +4,12 @@ Other areas' policies are disabled in these runs so a finding, or a crash, of th
 """
 import importlib.metadata
 
-import pytest
-
 from drguard.taggable_types import PULUMI_AWS_VERSION, TAGGABLE_TYPES
-from tests.support.gate import messages, run_pack, violated
+from tests.support.gate import graph_fixture, messages, only, result_fixture, run_pack, violated
 from tests.support.graphs import BASE_TAGS, GraphBuilder
 
 POLICY = "required-tags"
 FULL_TAGS = {**BASE_TAGS, "DRRole": "primary"}
-
-
-def only_this_policy(**settings):
-    return {"all": "disabled", POLICY: {"enforcementLevel": "mandatory", **settings}}
 
 
 def build_graph():
@@ -36,14 +30,8 @@ def build_graph():
     return g.build()
 
 
-@pytest.fixture(scope="module")
-def graph():
-    return build_graph()
-
-
-@pytest.fixture(scope="module")
-def result(graph):
-    return run_pack(graph, only_this_policy())
+graph = graph_fixture(build_graph)
+result = result_fixture(only([POLICY]))
 
 
 def test_default_tags_from_the_provider_satisfy_the_policy(result):
@@ -89,14 +77,14 @@ def test_disallowed_value_from_provider_default_tags_is_reported(result):
 
 
 def test_an_extra_required_tag_in_config_reports_resources_without_it(graph):
-    config = only_this_policy(requiredTags={"Project": [], "Team": ["payments"]})
+    config = only([POLICY], **{POLICY: {"requiredTags": {"Project": [], "Team": ["payments"]}}})
     reported = violated(run_pack(graph, config), POLICY)
     assert {"good-bucket", "good-own-tags"} <= reported
     assert "good-untaggable" not in reported
 
 
 def test_config_without_allowed_values_accepts_any_non_empty_value(graph):
-    config = only_this_policy(requiredTags={"DataClassification": [], "DRRole": [], "Owner": []})
+    config = only([POLICY], **{POLICY: {"requiredTags": {"DataClassification": [], "DRRole": [], "Owner": []}}})
     reported = violated(run_pack(graph, config), POLICY)
     assert "bad-classification" not in reported and "bad-drrole" not in reported
     assert "bad-empty-owner" in reported

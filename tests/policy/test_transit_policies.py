@@ -1,9 +1,8 @@
 """Encryption-in-transit policies, run as the real pack (plugin process + Analyzer gRPC) over one hand-built graph."""
 import json
 
-import pytest
-
-from tests.support.gate import messages, run_pack, violated
+from tests.support.gate import (assert_published_metadata, check, graph_fixture, messages, result_fixture,
+                                violated)
 from tests.support.graphs import GraphBuilder
 
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/shop/0123456789abcdef"
@@ -97,25 +96,9 @@ CONFIG = {"alb-listener-https-only": {"allowedSslPolicies": ["ELBSecurityPolicy-
                                                              "ELBSecurityPolicy-TLS13-1-3-2021-06"]}}
 
 
-@pytest.fixture(scope="module")
-def graph():
-    return _graph()
-
-
-@pytest.fixture(scope="module")
-def result(graph):
-    return run_pack(graph)
-
-
-@pytest.fixture(scope="module")
-def configured(graph):
-    return run_pack(graph, policy_config=CONFIG)
-
-
-def _check(result, policy, bad, good):
-    found = violated(result, policy)
-    assert set(bad) <= found, f"{policy} should report {set(bad) - found}; reported {sorted(found)}"
-    assert not (set(good) & found), f"{policy} wrongly reported {sorted(set(good) & found)}"
+graph = graph_fixture(_graph)
+result = result_fixture()
+configured = result_fixture(CONFIG)
 
 
 GOOD_LISTENERS = ["good-listener-https", "good-listener-tls", "good-alb-listener", "good-listener-redirect"]
@@ -123,62 +106,62 @@ GOOD_LISTENERS = ["good-listener-https", "good-listener-tls", "good-alb-listener
 
 # alb-listener-https-only
 def test_listener_outdated_ssl_policy(result):
-    _check(result, "alb-listener-https-only", ["bad-listener-old-policy"], GOOD_LISTENERS)
+    check(result, "alb-listener-https-only", ["bad-listener-old-policy"], GOOD_LISTENERS)
     assert any("ELBSecurityPolicy-2016-08" in m for m in messages(result, "alb-listener-https-only"))
 
 
 def test_listener_https_without_ssl_policy(result):
-    _check(result, "alb-listener-https-only", ["bad-listener-no-policy"], GOOD_LISTENERS)
+    check(result, "alb-listener-https-only", ["bad-listener-no-policy"], GOOD_LISTENERS)
 
 
 def test_listener_http_forwarding(result):
-    _check(result, "alb-listener-https-only", ["bad-listener-http-forward"], ["good-listener-redirect"])
+    check(result, "alb-listener-https-only", ["bad-listener-http-forward"], ["good-listener-redirect"])
 
 
 def test_listener_redirect_that_keeps_http(result):
-    _check(result, "alb-listener-https-only", ["bad-listener-redirect-keeps-http"], ["good-listener-redirect"])
+    check(result, "alb-listener-https-only", ["bad-listener-redirect-keeps-http"], ["good-listener-redirect"])
 
 
 def test_listener_http_with_a_non_redirect_action(result):
-    _check(result, "alb-listener-https-only", ["bad-listener-mixed-actions"], ["good-listener-redirect"])
+    check(result, "alb-listener-https-only", ["bad-listener-mixed-actions"], ["good-listener-redirect"])
 
 
 def test_listener_plain_tcp(result):
-    _check(result, "alb-listener-https-only", ["bad-listener-tcp"], ["good-listener-tls"])
+    check(result, "alb-listener-https-only", ["bad-listener-tcp"], ["good-listener-tls"])
 
 
 def test_listener_config_changes_allowed_ssl_policies(configured):
-    _check(configured, "alb-listener-https-only", ["good-listener-https", "good-listener-tls"],
+    check(configured, "alb-listener-https-only", ["good-listener-https", "good-listener-tls"],
            ["bad-listener-old-policy", "good-alb-listener", "good-listener-redirect"])
 
 
 # s3-bucket-tls-only
 def test_s3_tls_bucket_without_policy(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-no-policy"], ["good-tls-bucket", "good-tls-bucket-wildcard"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-no-policy"], ["good-tls-bucket", "good-tls-bucket-wildcard"])
 
 
 def test_s3_tls_policy_without_deny(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-allow-only"], ["good-tls-bucket"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-allow-only"], ["good-tls-bucket"])
 
 
 def test_s3_tls_deny_covers_objects_only(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-objects-only"], ["good-tls-bucket-wildcard"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-objects-only"], ["good-tls-bucket-wildcard"])
 
 
 def test_s3_tls_policy_given_as_an_object(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-no-policy"], ["good-tls-bucket-object-policy"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-no-policy"], ["good-tls-bucket-object-policy"])
 
 
 def test_s3_tls_deny_on_secure_transport_true(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-secure-true"], ["good-tls-bucket"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-secure-true"], ["good-tls-bucket"])
 
 
 def test_s3_tls_deny_narrowed_by_another_condition(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-narrowed"], ["good-tls-bucket"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-narrowed"], ["good-tls-bucket"])
 
 
 def test_s3_tls_deny_for_some_actions_only(result):
-    _check(result, "s3-bucket-tls-only", ["bad-tls-bucket-some-actions"], ["good-tls-bucket"])
+    check(result, "s3-bucket-tls-only", ["bad-tls-bucket-some-actions"], ["good-tls-bucket"])
 
 
 def test_s3_tls_reports_buckets_not_policies(result):
@@ -187,10 +170,6 @@ def test_s3_tls_reports_buckets_not_policies(result):
 
 
 def test_policies_publish_severity_framework_remediation_and_schema(result):
-    published = {p.name: p for p in result.info.policies}
-    for name in ("alb-listener-https-only", "s3-bucket-tls-only"):
-        policy = published[name]
-        assert policy.severity and policy.remediation_steps and policy.level == "mandatory", name
-        assert {"name", "version", "reference"} <= set(policy.framework), name
+    published = assert_published_metadata(result, ("alb-listener-https-only", "s3-bucket-tls-only"))
     schema = published["alb-listener-https-only"].config_schema
     assert "ELBSecurityPolicy-TLS13-1-2-2021-06" in schema["properties"]["allowedSslPolicies"]["default"]

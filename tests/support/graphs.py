@@ -7,6 +7,7 @@ from typing import Any
 from drkit.graph.model import Graph, graph_from_json
 
 PROJECT, STACK = "ecommerce-dr", "test"
+ACCOUNT = "111122223333"
 BASE_TAGS = {"Project": "ecommerce-dr", "Environment": "test", "Owner": "team@example.com",
              "CostCenter": "CC-1", "DataClassification": "internal"}
 
@@ -46,6 +47,12 @@ class GraphBuilder:
         self.items.append(self._item(urn, type_token, name, provider=self.providers[role], inputs=inputs or {},
                                      deps=deps))
         return urn
+
+    def depends(self, urn: str, prop: str, *target_urns: str) -> None:
+        """Records, as the engine does, that input `prop` of resource `urn` was computed from `target_urns`."""
+        item = next(i for i in self.items if i["urn"] == urn)
+        item["propertyDependencies"][prop] = list(target_urns)
+        item["dependencies"] = list(dict.fromkeys([*item["dependencies"], *target_urns]))
 
     def component(self, type_token: str, name: str) -> str:
         urn = self.urn(type_token, name)

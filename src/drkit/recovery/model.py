@@ -21,7 +21,8 @@ AURORA_GLOBAL_LAG_S = 1, "Aurora global database storage replication: AWS states
 DYNAMODB_GLOBAL_LAG_S = 1, "DynamoDB global tables (async): AWS states replication typically within 1 s"
 S3_RTC_S = 900, "S3 Replication Time Control: 99.99% of objects within 15 min (SLA)"
 S3_CRR_NO_RTC_S = 86400, "S3 replication without RTC: no time bound, budget 24 h"
-ROUTE53_PROPAGATION_S = 60, "Route 53 record changes reach all authoritative servers within 60 s"
+FENCE_ALARM_S = 60, "fence: the PrimaryFenced metric's alarm evaluates one 60 s period"
+ROUTE53_FOLLOWS_ALARM_S = 30, "Route 53 health check follows the fence alarm's state: budget 30 s"
 AUTOMATION_CONFIRM_S = 30, "failover automation confirms the outage: 3 probes 10 s apart"
 AUTOMATION_VERIFY_S = 30, "failover automation verifies traffic reaches the secondary"
 ECS_SCALE_OUT_S = 60, "ECS service scale-out: task placement and image pull, budget 60 s"
@@ -113,8 +114,9 @@ def region_loss_rto_steps(p: RecoveryParameters) -> list[Step]:
              f"periods ({_cfg(p, 'alarm_period_s', 'monitoring.alarmPeriodSeconds')})"),
         Step("confirm", AUTOMATION_CONFIRM_S[0], AUTOMATION_CONFIRM_S[1]),
         Step("promote+scale", parallel, parallel_source),
-        Step("dns", p.dns_ttl_s + ROUTE53_PROPAGATION_S[0], f"record TTL {p.dns_ttl_s:g} s "
-             f"({_cfg(p, 'dns_ttl_s', 'dns.ttlSeconds')}) + {ROUTE53_PROPAGATION_S[1]}"),
+        Step("shift traffic", FENCE_ALARM_S[0] + ROUTE53_FOLLOWS_ALARM_S[0] + p.dns_ttl_s,
+             f"{FENCE_ALARM_S[1]} + {ROUTE53_FOLLOWS_ALARM_S[1]} + resolvers' cached answer, record TTL "
+             f"{p.dns_ttl_s:g} s ({_cfg(p, 'dns_ttl_s', 'dns.ttlSeconds')})"),
         Step("verify", AUTOMATION_VERIFY_S[0], AUTOMATION_VERIFY_S[1]),
     ]
 
