@@ -11,6 +11,7 @@ from infra.components.backup import BackupProtection, BackupProtectionArgs
 from infra.components.compute import Storefront, StorefrontArgs
 from infra.components.database import GlobalDatabase, GlobalDatabaseArgs
 from infra.components.dns import PublicZone, PublicZoneArgs
+from infra.components.failover_control import FailoverControl, FailoverControlArgs, PrimaryFence, PrimaryFenceArgs
 from infra.components.keys import DataKeys, DataKeysArgs
 from infra.components.monitoring import Monitoring, MonitoringArgs
 from infra.components.network import Network, NetworkArgs
@@ -49,7 +50,8 @@ secrets = AppSecrets("secrets", AppSecretsArgs(config=config, primary=primary, s
                                                kms_key_arns=keys.arns_by_role("platform")))
 database = GlobalDatabase("database", GlobalDatabaseArgs(
     config=config, contexts=contexts, networks=networks, kms_key_arns=keys.arns_by_role("database"),
-    master_username=secrets.master_username, master_password=secrets.master_password))
+    master_username=secrets.master_username, master_password=secrets.master_password,
+    monitoring_interval_seconds=60))
 tables = GlobalTables("tables", GlobalTablesArgs(config=config, primary=primary, secondary=secondary,
                                                  kms_key_arns=keys.arns_by_role("sessions")))
 storage = ReplicatedStorage("storage", ReplicatedStorageArgs(config=config, primary=primary, secondary=secondary,
@@ -66,9 +68,13 @@ storefronts = {
         log_kms_key_arn=keys.key_arn("platform", role)))
     for role, ctx in contexts.items()
 }
+# Failover automation moves traffic by setting this alarm, which the PRIMARY record's health check follows.
+fence = PrimaryFence("failover-fence", PrimaryFenceArgs(config=config, ctx=secondary,
+                                                        topic_arn=alerting.topic_arns[SECONDARY]))
 traffic = FailoverRouting("traffic", FailoverRoutingArgs(
     config=config, ctx=primary, zone_id=zone.zone_id,
-    endpoints={role: (front.alb_dns_name, front.alb_zone_id) for role, front in storefronts.items()}))
+    endpoints={role: (front.alb_dns_name, front.alb_zone_id) for role, front in storefronts.items()},
+    fence_alarm_name=fence.alarm_name, fence_alarm_region=secondary.region))
 audit = Audit("audit", AuditArgs(config=config, contexts=contexts, kms_key_arns=keys.arns_by_role("platform"),
                                  access_log_buckets=storage.log_buckets, config_rules=config_rules_for_stack(config)))
 backup = BackupProtection("backup", BackupProtectionArgs(
@@ -81,8 +87,17 @@ monitoring = Monitoring("monitoring", MonitoringArgs(
     bucket_names=storage.bucket_names, table_names=tables.table_names,
     health_check_ids=traffic.health_check_ids, vault_names=backup.vault_names))
 
-for name, value in stack_outputs(config=config, contexts=contexts, keys=keys, zone=zone, alerting=alerting,
-                                 secrets=secrets, database=database, tables=tables, storage=storage,
-                                 storefronts=storefronts, traffic=traffic, audit=audit, backup=backup,
-                                 monitoring=monitoring).items():
+outputs = stack_outputs(config=config, contexts=contexts, keys=keys, zone=zone, alerting=alerting, secrets=secrets,
+                        database=database, tables=tables, storage=storage, storefronts=storefronts, traffic=traffic,
+                        audit=audit, backup=backup, monitoring=monitoring)
+failover = FailoverControl("failover", FailoverControlArgs(
+    config=config, primary=primary, secondary=secondary, metrics=metrics, fence=fence, traffic=traffic,
+    platform_key_arn=keys.key_arn("platform", SECONDARY), topic_arn=alerting.topic_arns[SECONDARY],
+    health_check_alarm_topic_arn=alerting.metrics_topic_arn,
+    health_check_alarm_names=monitoring.health_check_alarm_names,
+    global_cluster_id=database.global_cluster_id, cluster_arns=database.cluster_arns,
+    services={role: (front.cluster_name, front.service_name) for role, front in storefronts.items()},
+    platform_outputs=outputs))
+
+for name, value in {**outputs, "control": failover.control}.items():
     pulumi.export(name, value)

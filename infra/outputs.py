@@ -3,12 +3,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+
 from infra.config import StackConfig
-from infra.context import RegionContext
+from infra.context import PRIMARY, RegionContext
+
+
+def control_outputs(*, ctx: RegionContext, table_name: pulumi.Input[str], fence, traffic,
+                    function_name: str) -> dict[str, Any]:
+    """The `control` section (docs/failover-design.md): where the automation locks, journals and moves traffic."""
+    return {
+        "region": ctx.region,
+        "tableName": table_name,
+        "metricNamespace": fence.namespace,
+        "metricName": fence.metric_name,
+        "metricDimensions": dict(fence.dimensions),
+        "alarmName": fence.alarm_name,
+        "controlHealthCheckId": traffic.control_health_check_id,
+        "primaryCalculatedHealthCheckId": traffic.primary_calculated_health_check_id,
+        "functionName": function_name,
+    }
 
 
 def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], keys, zone, alerting, secrets,
                   database, tables, storage, storefronts, traffic, audit, backup, monitoring) -> dict[str, Any]:
+    """Every output but `control`, which the failover component adds: it bundles these for its function."""
     regions = {role: {
         "region": ctx.region,
         "albDnsName": storefronts[role].alb_dns_name,
@@ -21,6 +40,10 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
         "databaseClusterIdentifier": database.cluster_identifiers[role],
         "databaseClusterArn": database.cluster_arns[role],
         "databaseWriterEndpoint": database.writer_endpoints[role],
+        # A headless secondary (0 instances) needs a writer added before it can serve after promotion.
+        "databaseInstanceCount": (config.database.primary_instances if role == PRIMARY
+                                  else config.database.secondary_instances),
+        "databaseInstanceClass": config.database.instance_class,
         "healthCheckId": traffic.health_check_ids[role],
         "alertTopicArn": alerting.topic_arns[role],
         "backupVaultName": backup.vault_names[role],
@@ -37,6 +60,7 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
         "regions": regions,
         "dns": {"zoneId": zone.zone_id, "recordName": config.dns.record_name,
                 "ttlSeconds": config.dns.ttl_seconds,
+                "healthCheckPath": config.compute.health_check_path,
                 "healthCheckIntervalSeconds": config.dns.health_check_interval_seconds,
                 "healthCheckFailureThreshold": config.dns.health_check_failure_threshold,
                 "healthCheckAlarmNames": monitoring.health_check_alarm_names,

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/setup-checkov.sh
 stack=${1:-prod}
 shift || true
 mkdir -p build

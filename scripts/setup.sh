@@ -9,6 +9,9 @@ if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
   echo "setup: Python 3.11 or newer is required (found: $("$python" --version 2>&1 || echo none)); set PYTHON=/path/to/python3.11" >&2
   exit 2
 fi
+if [ "$want_dev" = "--dev" ]; then
+  scripts/setup-checkov.sh  # checkov pins old dependencies: it gets a virtual env of its own
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $("$python" --version)" >&2
   "$python" -m venv .venv

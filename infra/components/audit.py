@@ -17,9 +17,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.storage import AUDIT_BUCKET_PARTS, SecureBucket, SecureBucketArgs, objects_of
+from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
 from infra.config import StackConfig
 from infra.config_rules import ConfigRuleSpec
-from infra.context import PRIMARY, RegionContext, classification_tags, physical_name, policy_json
+from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, physical_name, policy_json
 
 # Audit records name principals, source IPs and resource configuration: more than internal.
 AUDIT_CLASSIFICATION = "confidential"
@@ -140,8 +141,23 @@ class Audit(pulumi.ComponentResource):
             cloud_watch_logs_role_arn=logs_role.arn,
             # CloudTrail checks bucket access and the role's permissions when the trail is created.
             opts=ctx.opts(self, depends_on=[bucket.policy, logs_permissions]))
+        self._replicate_trail_bucket(args, bucket)
         self.trail_arn, self.trail_name = trail.arn, trail.name
         self.trail_bucket_name, self.trail_log_group_name = bucket.bucket_name, log_group.name
+
+    def _replicate_trail_bucket(self, args: AuditArgs, bucket: SecureBucket) -> None:
+        """The trail's log files are evidence: a copy in the secondary region survives the loss of the primary."""
+        primary, secondary = args.contexts[PRIMARY], args.contexts[SECONDARY]
+        replica = SecureBucket(secondary.name("cloudtrail"), SecureBucketArgs(
+            ctx=secondary, parts=(AUDIT_BUCKET_PARTS[0],), kms_key_arn=args.kms_key_arns[SECONDARY],
+            classification=AUDIT_CLASSIFICATION, purpose="audit-logs",
+            **_access_logging(args, SECONDARY, "cloudtrail/")), opts=pulumi.ResourceOptions(parent=self))
+        BucketReplication(primary.name("cloudtrail-replication"), BucketReplicationArgs(
+            source_ctx=primary, destination_ctx=secondary,
+            pairs=[ReplicatedPair(purpose="cloudtrail", source=bucket, destination=replica)],
+            source_key_arn=args.kms_key_arns[PRIMARY], destination_key_arn=args.kms_key_arns[SECONDARY]),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.trail_replica_bucket_name = replica.bucket_name
 
     def _recorder(self, args: AuditArgs, role: str, ctx: RegionContext) -> None:
         key_arn, account = args.kms_key_arns[role], ctx.account_id()

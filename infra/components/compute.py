@@ -15,6 +15,8 @@ from typing import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.web_firewall import web_firewall
+
 from infra.components.compute_iam import execution_role, task_role
 from infra.components.network import Network
 from infra.config import StackConfig
@@ -166,6 +168,7 @@ class Storefront(pulumi.ComponentResource):
             drop_invalid_header_fields=True, enable_deletion_protection=True,
             # Access logs are off: ALB log delivery supports only SSE-S3, which the KMS guard rail forbids.
             opts=ctx.opts(self))
+        web_firewall(self, ctx, alb.arn, args.log_kms_key_arn, LOG_RETENTION_DAYS)
         target_group = aws.lb.TargetGroup(
             ctx.name("tg"), name=bounded_name(ctx.name("tg"), _ELB_NAME_LIMIT), target_type="ip",
             port=compute.container_port, protocol="HTTP", vpc_id=network.vpc_id,

@@ -57,6 +57,7 @@ class SecureBucketArgs:
     access_log_prefix: str = ""
     access_log_depends_on: list[pulumi.Resource] = field(default_factory=list)
     expire_after_days: int | None = None  # for log buckets: current and noncurrent versions expire
+    noncurrent_version_days: int = 90  # how long an overwritten or deleted object can still be restored
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -113,20 +114,22 @@ class SecureBucket(pulumi.ComponentResource):
                 ctx.name(*parts, "access-logging"), bucket=bucket.id, target_bucket=args.access_log_bucket,
                 target_prefix=args.access_log_prefix,
                 opts=ctx.opts(self, depends_on=args.access_log_depends_on))
-        if args.expire_after_days:
-            aws.s3.BucketLifecycleConfiguration(
-                ctx.name(*parts, "lifecycle"), bucket=bucket.id,
-                rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id=f"expire-after-{args.expire_after_days}-days", status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),  # the whole bucket
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_after_days),
-                    # In a versioned bucket expiry only adds a delete marker; this removes the old versions too.
-                    noncurrent_version_expiration=aws.s3.
-                    BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=30),
-                    abort_incomplete_multipart_upload=aws.s3.
-                    BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7),
-                )],
-                opts=ctx.opts(self, depends_on=[self.versioning]))
+        # Every bucket gets a lifecycle: old versions and abandoned multipart uploads do not pile up forever.
+        expiry = [aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_after_days)] \
+            if args.expire_after_days else []
+        aws.s3.BucketLifecycleConfiguration(
+            ctx.name(*parts, "lifecycle"), bucket=bucket.id,
+            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="versions-and-uploads", status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),  # the whole bucket
+                expiration=expiry[0] if expiry else None,
+                noncurrent_version_expiration=aws.s3.
+                BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=30 if args.expire_after_days else args.noncurrent_version_days),
+                abort_incomplete_multipart_upload=aws.s3.
+                BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7),
+            )],
+            opts=ctx.opts(self, depends_on=[self.versioning]))
         self.register_outputs({"bucketName": self.bucket_name, "arn": self.arn})
 
 

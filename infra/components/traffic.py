@@ -5,6 +5,11 @@ secondary otherwise. The health checks probe the application's deep health path 
 HTTPS from several checker regions, so a failure of the storefront's dependencies (not
 just of the load balancer) moves traffic, and one checker region's network trouble does not.
 Route 53 is global: the failover keeps working while either deployment region is down.
+
+Failover automation moves traffic through Route 53's data plane only: the PRIMARY record's
+health check is CALCULATED from the primary's endpoint check and a control check that follows
+a CloudWatch alarm in the secondary region. Publishing the fence metric there makes the
+primary unhealthy to DNS without a call to Route 53's control plane, which lives in us-east-1.
 """
 from __future__ import annotations
 
@@ -28,16 +33,18 @@ class FailoverRoutingArgs:
     ctx: RegionContext  # signs the Route 53 calls; Route 53 itself is global
     zone_id: pulumi.Input[str]
     endpoints: dict[str, tuple[pulumi.Input[str], pulumi.Input[str]]]  # role -> (ALB DNS name, ALB zone id)
+    fence_alarm_name: pulumi.Input[str]  # the alarm that is in ALARM while the primary is fenced
+    fence_alarm_region: str  # the secondary region, where the automation runs
     checker_regions: tuple[str, ...] = CHECKER_REGIONS
 
 
 class FailoverRouting(pulumi.ComponentResource):
-    """An HTTPS health check per region and the PRIMARY/SECONDARY failover alias records."""
+    """An HTTPS health check per region, the control and CALCULATED checks that gate the primary,
+    and the PRIMARY/SECONDARY failover alias records."""
 
-    health_check_ids: dict[str, pulumi.Output[str]]
-    # Filled by the failover-automation change: a per-region health check (CALCULATED or CLOUDWATCH_METRIC)
-    # that operators or automation can force unhealthy, combined with the endpoint check for the records.
-    control_health_check_ids: dict[str, pulumi.Output[str]]
+    health_check_ids: dict[str, pulumi.Output[str]]  # role -> the HTTPS check of that region's endpoint
+    control_health_check_id: pulumi.Output[str]  # healthy while the fence alarm is not in ALARM
+    primary_calculated_health_check_id: pulumi.Output[str]  # what the PRIMARY record uses
     record_name: str
     record_fqdn: pulumi.Output[str]
     zone_id: pulumi.Input[str]
@@ -52,8 +59,6 @@ class FailoverRouting(pulumi.ComponentResource):
             raise ValueError("Route 53 needs at least 3 health-checker regions")
 
         self.health_check_ids = {}
-        self.control_health_check_ids = {}
-        records = {}
         for role, (alb_dns_name, alb_zone_id) in args.endpoints.items():
             check = aws.route53.HealthCheck(
                 ctx.name("endpoint-health", role),
@@ -72,6 +77,11 @@ class FailoverRouting(pulumi.ComponentResource):
                 opts=ctx.opts(self),
             )
             self.health_check_ids[role] = check.id
+        self.control_health_check_id, self.primary_calculated_health_check_id = self._primary_gate(args)
+        record_checks = {PRIMARY: self.primary_calculated_health_check_id, SECONDARY: self.health_check_ids[SECONDARY]}
+
+        records = {}
+        for role, (alb_dns_name, alb_zone_id) in args.endpoints.items():
             records[role] = aws.route53.Record(
                 ctx.name("failover", role),
                 zone_id=args.zone_id,
@@ -86,11 +96,39 @@ class FailoverRouting(pulumi.ComponentResource):
                     # reports before the HTTPS check has failed failure_threshold times.
                     evaluate_target_health=True,
                 )],
-                health_check_id=check.id,
+                health_check_id=record_checks[role],
                 opts=ctx.opts(self),
             )
 
         self.record_name = dns.record_name
         self.record_fqdn = records[PRIMARY].fqdn
         self.zone_id = args.zone_id
-        self.register_outputs({"healthCheckIds": self.health_check_ids, "recordFqdn": self.record_fqdn})
+        self.register_outputs({"healthCheckIds": self.health_check_ids, "recordFqdn": self.record_fqdn,
+                               "controlHealthCheckId": self.control_health_check_id,
+                               "primaryCalculatedHealthCheckId": self.primary_calculated_health_check_id})
+
+    def _primary_gate(self, args: FailoverRoutingArgs) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The control check on the fence alarm, and the CALCULATED check the PRIMARY record uses:
+        the primary serves only while its endpoint is healthy and it is not fenced."""
+        ctx = args.ctx
+        control = aws.route53.HealthCheck(
+            ctx.name("traffic-control"),
+            type="CLOUDWATCH_METRIC",
+            cloudwatch_alarm_name=args.fence_alarm_name,
+            cloudwatch_alarm_region=args.fence_alarm_region,
+            # While CloudWatch in the secondary region cannot answer, keep the last decision: a fence must
+            # hold, and an unfenced primary must not be dropped because the standby region has trouble.
+            insufficient_data_health_status="LastKnownStatus",
+            tags={"Name": ctx.name("traffic-control")},
+            opts=ctx.opts(self),
+        )
+        children = [self.health_check_ids[PRIMARY], control.id]
+        calculated = aws.route53.HealthCheck(
+            ctx.name("primary-serving"),
+            type="CALCULATED",
+            child_healthchecks=children,
+            child_health_threshold=len(children),
+            tags={"Name": ctx.name("primary-serving")},
+            opts=ctx.opts(self),
+        )
+        return control.id, calculated.id

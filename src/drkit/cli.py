@@ -6,10 +6,10 @@ import sys
 from typing import Sequence
 
 from drkit import __version__
-from drkit.commands import policy, preview, rto
+from drkit.commands import checkov, evidence, policy, preview, rto
 from drkit.errors import UsageError
 
-COMMANDS = (preview, policy, rto)
+COMMANDS = (preview, policy, rto, checkov, evidence)
 
 
 class _OneLineParser(argparse.ArgumentParser):
