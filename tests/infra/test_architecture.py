@@ -42,6 +42,9 @@ ROLES = (PRIMARY, SECONDARY)
 METRICS_REGION = "us-east-1"  # Route 53 publishes health-check metrics only here
 CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 WORLD = {"0.0.0.0/0", "::/0"}
+# Failover control (docs/failover-design.md): the fence metric, and the lock-and-journal table's Purpose tag.
+FENCE_NAMESPACE, FENCE_METRIC = "ECommerceDR/Traffic", "PrimaryFenced"
+CONTROL_PURPOSE = "dr-control"
 
 PROVIDER = "pulumi:providers:aws"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -192,6 +195,17 @@ def accepts_tags(type_token: str) -> bool:
     module = package_module.split(":", 1)[1].split("/")[0]
     cls = getattr(importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}"), class_name)
     return "tags" in inspect.signature(cls._internal_init).parameters
+
+
+def control_tables(s: Stack) -> list[Resource]:
+    """The failover automation's lock-and-journal table(s): tables whose resolved Purpose tag is dr-control."""
+    return [t for t in s.of(TABLE) if resolved_tags(s, t).get("Purpose") == CONTROL_PURPOSE]
+
+
+def data_tables(s: Stack) -> list[Resource]:
+    """The configured application tables: every DynamoDB table but the dr-control table."""
+    control = {t.urn for t in control_tables(s)}
+    return [t for t in s.of(TABLE) if t.urn not in control]
 
 
 def contains_unknown(value: Any) -> bool:
@@ -450,6 +464,46 @@ def test_failover_records_are_one_primary_and_one_secondary_for_the_record_name(
         assert record.inputs.get("type") == "A"
 
 
+@dataclass
+class PrimaryGate:
+    calculated: Resource  # the PRIMARY record's own check
+    endpoint: Resource  # HTTPS check of the primary's ALB
+    control: Resource  # CLOUDWATCH_METRIC check on the fence alarm
+    fence_alarm: Resource
+
+
+def _primary_gate(s: Stack, record: Resource) -> PrimaryGate:
+    """The PRIMARY record's CALCULATED check: healthy only while both its children are, the primary's HTTPS
+    endpoint check and the control check that follows the fence alarm in the secondary region."""
+    calculated = only(s.refs(record, "healthCheckId", HEALTH_CHECK), "health check of the PRIMARY record")
+    assert calculated.inputs.get("type") == "CALCULATED", f"{calculated.name}: the PRIMARY record is not gated"
+    child_ids = calculated.inputs.get("childHealthchecks") or []
+    children = s.refs(calculated, "childHealthchecks")
+    assert all(c.type == HEALTH_CHECK for c in children), [c.name for c in children]
+    assert len(child_ids) == len(set(child_ids)) == len(children) == 2, (child_ids, [c.name for c in children])
+    assert sorted(c.inputs.get("type") for c in children) == ["CLOUDWATCH_METRIC", "HTTPS"]
+    # Both children must be healthy: the endpoint serves AND the primary is not fenced.
+    assert calculated.inputs.get("childHealthThreshold") == len(children) == 2
+    endpoint = only([c for c in children if c.inputs.get("type") == "HTTPS"], "HTTPS child of the calculated check")
+    control = only([c for c in children if c.inputs.get("type") == "CLOUDWATCH_METRIC"], "control child")
+    fence = only(s.refs(control, "cloudwatchAlarmName", ALARM), f"alarm followed by {control.name}")
+    assert s.role(fence) == SECONDARY, f"the fence alarm is in {s.region(fence)}, not the secondary region"
+    assert control.inputs.get("cloudwatchAlarmRegion") == s.config.secondary_region
+    assert control.inputs.get("cloudwatchAlarmName") == fence.inputs.get("name")
+    assert (fence.inputs.get("namespace"), fence.inputs.get("metricName")) == (FENCE_NAMESPACE, FENCE_METRIC)
+    return PrimaryGate(calculated=calculated, endpoint=endpoint, control=control, fence_alarm=fence)
+
+
+def _endpoint_check(s: Stack, record: Resource, kind: str) -> Resource:
+    """The HTTPS check of the record's own endpoint: the PRIMARY record's through its calculated check,
+    the SECONDARY record's directly (the fence never gates the secondary)."""
+    if kind == "PRIMARY":
+        return _primary_gate(s, record).endpoint
+    check = only(s.refs(record, "healthCheckId", HEALTH_CHECK), f"health check of the {kind} record")
+    assert check.inputs.get("type") == "HTTPS", f"the {kind} record is not checked by its endpoint check"
+    return check
+
+
 @pytest.mark.parametrize("name", STACKS)
 @pytest.mark.parametrize("kind,role", [("PRIMARY", PRIMARY), ("SECONDARY", SECONDARY)])
 def test_failover_record_checks_and_aliases_its_own_regions_alb(name, kind, role):
@@ -459,7 +513,7 @@ def test_failover_record_checks_and_aliases_its_own_regions_alb(name, kind, role
     aliases = record.inputs.get("aliases") or []
     assert len(aliases) == 1 and aliases[0].get("evaluateTargetHealth") is True
     assert s.refs(record, "aliases", ALB) == [alb], f"{kind} record does not alias the {role} ALB"
-    check = only(s.refs(record, "healthCheckId", HEALTH_CHECK), f"health check of the {kind} record")
+    check = _endpoint_check(s, record, kind)
     assert check.inputs.get("type") == "HTTPS" and check.inputs.get("port") == 443
     assert check.inputs.get("resourcePath") == s.config.compute.health_check_path
     assert check.inputs.get("requestInterval") == s.config.dns.health_check_interval_seconds
@@ -467,6 +521,13 @@ def test_failover_record_checks_and_aliases_its_own_regions_alb(name, kind, role
     assert s.refs(check, "fqdn", ALB) == [alb], f"{kind} health check probes another region's ALB"
     assert check.inputs.get("fqdn") == aliases[0].get("name")
     assert len(check.inputs.get("regions") or []) >= 3
+
+
+def _health_check_id(s: Stack, check: Resource) -> str:
+    """The check's ID as the graph carries it: the HealthCheckId dimension of the alarms fed by that check alone."""
+    ids = {a.inputs["dimensions"].get("HealthCheckId") for a in s.referring(ALARM, check, "dimensions")
+           if a.property_dependencies.get("dimensions") == [check.urn]}
+    return only(sorted(ids, key=str), f"ID of {check.name} in its alarms' dimensions")
 
 
 @pytest.mark.parametrize("name", STACKS)
@@ -504,10 +565,21 @@ def test_alarms_in_both_regions_notify_their_own_regions_topic(name):
 @pytest.mark.parametrize("name", STACKS)
 def test_both_health_checks_have_an_alarm_in_the_metrics_region(name):
     s = stack(name)
-    for check in s.of(HEALTH_CHECK):
-        alarms = s.referring(ALARM, check, "dimensions")
-        assert alarms, f"no alarm watches {check.name}"
-        assert all(s.region(a) == METRICS_REGION and a.inputs.get("namespace") == "AWS/Route53" for a in alarms)
+    checks = s.of(HEALTH_CHECK)
+    # Exempt: the control check mirrors our own fence alarm, and the calculated check combines checks that
+    # have alarms of their own. Every other check probes an endpoint.
+    exempt = [c for c in checks if c.inputs.get("type") in ("CALCULATED", "CLOUDWATCH_METRIC")]
+    assert sorted(c.inputs.get("type") for c in exempt) == ["CALCULATED", "CLOUDWATCH_METRIC"]
+    endpoint_checks = [c for c in checks if c not in exempt]
+    assert all(c.inputs.get("type") == "HTTPS" for c in endpoint_checks), [c.name for c in endpoint_checks]
+    probed = [only(s.refs(c, "fqdn", ALB), f"ALB probed by {c.name}") for c in endpoint_checks]
+    assert sorted(s.role(alb) for alb in probed) == sorted(ROLES), "expected one endpoint check per region"
+    missing = [c.name for c in endpoint_checks if not s.referring(ALARM, c, "dimensions")]
+    assert not missing, f"no alarm watches the endpoint checks {missing}"
+    for check in endpoint_checks:
+        for alarm in s.referring(ALARM, check, "dimensions"):
+            assert s.region(alarm) == METRICS_REGION and alarm.inputs.get("namespace") == "AWS/Route53", alarm.name
+            assert s.refs(alarm, "dimensions", HEALTH_CHECK) == [check], alarm.name
 
 
 @pytest.mark.parametrize("name", STACKS)
@@ -585,9 +657,20 @@ def test_output_endpoints_match_the_failover_records(name, role, kind):
     s = stack(name)
     out = s.graph.outputs["regions"][role]
     record = _failover_records(s)[kind]
-    assert out["healthCheckId"] == record.inputs["healthCheckId"]
+    check = _endpoint_check(s, record, kind)
+    if kind == "PRIMARY":
+        # The output names the endpoint check, which the PRIMARY record reaches through its calculated check.
+        gate, control = _primary_gate(s, record), s.graph.outputs["control"]
+        endpoint_id = _health_check_id(s, check)
+        assert out["healthCheckId"] == endpoint_id
+        assert control["primaryCalculatedHealthCheckId"] == record.inputs["healthCheckId"]
+        assert control["controlHealthCheckId"] != endpoint_id
+        # The calculated check's two children: the HTTPS child is the endpoint, so the other is the control check.
+        assert sorted(gate.calculated.inputs["childHealthchecks"]) == sorted([endpoint_id,
+                                                                              control["controlHealthCheckId"]])
+    else:
+        assert out["healthCheckId"] == record.inputs["healthCheckId"]
     assert out["albDnsName"] == record.inputs["aliases"][0]["name"]
-    check = only(s.refs(record, "healthCheckId", HEALTH_CHECK), "health check")
     assert out["albDnsName"] == check.inputs["fqdn"]
     assert s.graph.outputs["dns"].get("zoneId") == record.inputs.get("zoneId")
     alb = _alb(s, role)
@@ -628,7 +711,13 @@ def test_output_database_and_table_names_match_the_graph(name):
     assert outputs["globalClusterIdentifier"] == global_cluster.inputs.get("globalClusterIdentifier")
     assert {c.inputs.get("globalClusterIdentifier") for c in s.of(DB_CLUSTER)} == {outputs["globalClusterIdentifier"]}
     assert set(outputs["tableNames"]) == set(s.config.data.tables)
-    assert set(outputs["tableNames"].values()) == {t.inputs.get("name") for t in s.of(TABLE)}
+    assert set(outputs["tableNames"].values()) == {t.inputs.get("name") for t in data_tables(s)}
+    # The lock-and-journal table is not a data table: one, in the secondary region only, deliberately not global
+    # (a lock needs one strongly consistent home), and named in the control outputs.
+    control = only(control_tables(s), "dr-control table")
+    assert s.role(control) == SECONDARY, f"{control.name} is in {s.region(control)}, not the secondary region"
+    assert not control.inputs.get("replicas"), f"{control.name} must not be a global table"
+    assert outputs["control"]["tableName"] == control.inputs.get("name")
 
 
 @pytest.mark.parametrize("name", STACKS)

@@ -13,7 +13,8 @@ import pytest
 from drkit.graph.model import Resource
 from tests.infra.test_architecture import (
     BUCKET, DB_CLUSTER, DB_INSTANCE, GLOBAL_CLUSTER, KMS_KEY, KMS_REPLICA, PLAN, PRIMARY, ROLES, SECONDARY,
-    SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK, Stack, arn_region, data_bucket, only, stack,
+    SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK, Stack, arn_region, control_tables, data_bucket,
+    data_tables, only, resolved_tags, stack,
 )
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -175,10 +176,14 @@ def test_replicated_buckets_replicate_to_their_secondary_twin(name):
 
 @pytest.mark.parametrize("name", STACKS)
 def test_only_primary_buckets_replicate(name):
+    # Data buckets of replicated classes, plus the CloudTrail bucket: audit evidence must survive the region.
     s = stack(name)
     configs = s.of(REPLICATION)
-    assert len(configs) == len(_replicated_purposes(s))
+    assert len(configs) == len(_replicated_purposes(s)) + 1
     assert all(s.role(c) == PRIMARY for c in configs)
+    trail_bucket = only([b for b in s.of("aws:s3/bucket:Bucket") if s.role(b) == PRIMARY
+                         and resolved_tags(s, b).get("Purpose") == "audit-logs" and "cloudtrail" in b.name], "trail bucket")
+    assert [c for c in configs if c.inputs.get("bucket") == trail_bucket.inputs["bucket"]]
 
 
 # -- Aurora global database --------------------------------------------------------------------------
@@ -248,7 +253,12 @@ def test_dev_secondary_is_headless_and_prod_is_not():
 @pytest.mark.parametrize("name", STACKS)
 def test_tables_replicate_to_the_secondary_with_its_key(name):
     s = stack(name)
-    tables = s.of(TABLE)
+    # The failover lock-and-journal table is the one table that is not global, by design: a lock needs one
+    # strongly consistent home, in the region that takes over. It exists once, in the secondary region only.
+    control = only(control_tables(s), "dr-control table")
+    assert s.role(control) == SECONDARY, f"{control.name} is in {s.region(control)}, not the secondary region"
+    assert not control.inputs.get("replicas"), f"{control.name} must not be a global table"
+    tables = data_tables(s)
     assert len(tables) == len(s.config.data.tables)
     for logical in s.config.data.tables:
         only([t for t in tables if t.inputs.get("name", "").endswith("-" + logical)], f"{logical} table")
@@ -342,10 +352,12 @@ def test_backup_selection_covers_the_primary_cluster_and_every_table(name):
     covered = {r.urn for r in s.refs(selection, "resources")}
     primary_cluster = only(s.in_role(DB_CLUSTER, PRIMARY), "primary Aurora cluster")
     assert primary_cluster.urn in covered, "the primary Aurora cluster is not backed up"
-    missing = [t.name for t in s.of(TABLE) if t.urn not in covered]
+    tables = data_tables(s)
+    assert len(tables) == len(s.config.data.tables)
+    missing = [t.name for t in tables if t.urn not in covered]
     assert not missing, f"tables without backups: {missing}"
     arns = selection.inputs.get("resources") or []
     assert f":cluster:{primary_cluster.inputs['clusterIdentifier']}" in " ".join(arns)
     assert all(arn_region(a) == s.config.primary_region for a in arns)
-    for table in s.of(TABLE):
+    for table in tables:
         assert any(a.endswith(":table/" + table.inputs["name"]) for a in arns), table.name
