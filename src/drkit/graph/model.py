@@ -70,12 +70,15 @@ class Graph:
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
 
-    def region_of(self, resource: Resource) -> str | None:
-        """The region a resource is managed in: its own `region` input, else its provider's."""
+    def region_of(self, resource: Resource, index: dict[str, Resource] | None = None) -> str | None:
+        """The region a resource is managed in: its own `region` input, else its provider's.
+
+        Pass `index` (from by_urn()) when looking up many resources, so the graph is indexed once.
+        """
         own = resource.inputs.get("region")
         if isinstance(own, str) and own != UNKNOWN:
             return own
-        provider = self.by_urn().get(resource.provider or "")
+        provider = (index if index is not None else self.by_urn()).get(resource.provider or "")
         region = provider.inputs.get("region") if provider else None
         return region if isinstance(region, str) and region != UNKNOWN else None
 

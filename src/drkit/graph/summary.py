@@ -11,6 +11,7 @@ def summarize(graph: Graph) -> str:
     by_type: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
     components = 0
+    index = graph.by_urn()
     for resource in graph:
         if not resource.custom:
             components += 1
@@ -18,7 +19,7 @@ def summarize(graph: Graph) -> str:
         if resource.is_provider:
             continue
         by_type[resource.type] += 1
-        by_region[graph.region_of(resource) or "(no region)"] += 1
+        by_region[graph.region_of(resource, index) or "(no region)"] += 1
     total = sum(by_type.values())
     lines = [f"{graph.project}/{graph.stack}: {total} resources, {components} components, {len(providers)} providers"]
     lines.append("")
