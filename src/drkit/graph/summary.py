@@ -1,6 +1,7 @@
 """Human-readable counts of a resource graph: per type and per region."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from drkit.graph.model import Graph
@@ -25,8 +26,7 @@ def summarize(graph: Graph) -> str:
     lines.append("")
     lines.append("Per region:")
     for region, count in sorted(by_region.items()):
-        roles = sorted({str(p.inputs.get("defaultTags", {})) and _role(p.inputs) for p in providers.values()
-                        if p.inputs.get("region") == region} - {None})
+        roles = sorted({_role(p.inputs) for p in providers.values() if p.inputs.get("region") == region} - {None})
         lines.append(f"  {region:<16} {count:>5}  {'/'.join(roles)}")
     lines.append("")
     lines.append("Per type:")
@@ -38,8 +38,7 @@ def summarize(graph: Graph) -> str:
 
 def _role(provider_inputs: dict) -> str | None:
     tags = provider_inputs.get("defaultTags")
-    if isinstance(tags, str):
-        import json
+    if isinstance(tags, str):  # the engine keeps provider config objects as JSON text
         try:
             tags = json.loads(tags)
         except ValueError:
