@@ -19,6 +19,7 @@ from infra.components.secrets import AppSecrets, AppSecretsArgs
 from infra.components.storage import ReplicatedStorage, ReplicatedStorageArgs
 from infra.components.tables import GlobalTables, GlobalTablesArgs
 from infra.components.traffic import FailoverRouting, FailoverRoutingArgs
+from drkit.errors import UsageError
 from infra.config import PROJECT, ConfigError, parse_stack_config
 from infra.config_rules import config_rules_for_stack
 from infra.context import PRIMARY, SECONDARY, make_metrics_context, make_region_context
@@ -27,7 +28,7 @@ from infra.stack_config import read_raw_config
 
 try:
     config = parse_stack_config(pulumi.get_stack(), read_raw_config(PROJECT))
-except ConfigError as error:
+except (ConfigError, UsageError) as error:  # bad stack config or compliance catalogue: one line, no traceback
     raise pulumi.RunError(str(error)) from None
 
 primary = make_region_context(config, PRIMARY, config.primary_region)

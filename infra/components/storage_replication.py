@@ -80,8 +80,9 @@ class BucketReplication(pulumi.ComponentResource):
         super().__init__("ecommerce:storage:BucketReplication", name, None, opts)
         ctx = args.source_ctx
         account = ctx.account_id()
+        # Children are named after the component: the audit trail's replication is a second instance in the stack.
         role = aws.iam.Role(
-            ctx.name("s3-replication"),
+            f"{name}-role",
             description="S3 Cross-Region Replication of the platform buckets to the secondary region",
             assume_role_policy=policy_json([{
                 "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
@@ -89,7 +90,7 @@ class BucketReplication(pulumi.ComponentResource):
                 "Condition": {"StringEquals": {"aws:SourceAccount": account},
                               "ArnLike": {"aws:SourceArn": [pair.source.arn for pair in args.pairs]}}}]),
             opts=ctx.opts(self))
-        permissions = aws.iam.RolePolicy(ctx.name("s3-replication"), role=role.id,
+        permissions = aws.iam.RolePolicy(f"{name}-policy", role=role.id,
                                          policy=replication_policy(args), opts=ctx.opts(self))
         self.role_arn = role.arn
         for pair in args.pairs:

@@ -33,6 +33,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: PlatformMocks):
         super().__init__(mocks)
         self.records: list[Resource] = []
+        self.duplicate_urns: list[str] = []
+        self._seen: set[str] = set()
         self._lock = threading.Lock()
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
@@ -60,6 +62,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             options=options,
         )
         with self._lock:
+            if record.urn in self._seen:
+                self.duplicate_urns.append(record.urn)
+            self._seen.add(record.urn)
             self.records.append(record)
         return response
 
@@ -120,6 +125,10 @@ def run_program(program_dir: Path, project: str, stack: str, raw_config: dict[st
             _sync_await(run_pulumi_func(program))
         except pulumi.RunError as exc:
             raise UsageError(str(exc)) from None
+    if monitor.duplicate_urns:
+        # The engine refuses a program that registers one URN twice; so does the offline run.
+        raise UsageError(f"the program registers {len(monitor.duplicate_urns)} resource(s) twice, first "
+                         f"{monitor.duplicate_urns[0]}; give each resource a unique logical name")
     return Graph(project=project, stack=stack, resources=list(monitor.records),
                  outputs=wire_to_json(json.loads(json.dumps(resolved_outputs, default=_unknown_as_sentinel))))
 

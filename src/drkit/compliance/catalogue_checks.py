@@ -1,0 +1,221 @@
+"""The catalogue's checks, each returning the problem as text (None when fine) for the loader to raise.
+
+Kept apart from the loader so each rule about what a valid catalogue is can be read on its own: the shape of
+the YAML files, stack-config references in Config rule parameters, and whether each piece of evidence names
+something that exists (a policy of the pack, a checkov check, a test function).
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import typing
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+
+from infra.config import DISRUPTIONS, StackConfig
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+FRAMEWORK_KEY = r"^[a-z0-9.]+(-[a-z0-9.]+)*$"  # file stems like pci-dss-4.0
+CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
+TEST_NODE = re.compile(r"^(?P<path>tests/[\w/.-]+\.py)::(?P<name>\w+)(\[.*\])?$")
+# A stack-config reference inside a parameter value: {backup.retentionDays}, {tags.Owner}.
+REFERENCE = re.compile(r"\{([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)\}")
+
+_ID_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_TEXT = {"type": "string", "minLength": 1}
+
+CONTROLS_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["framework", "name", "controls"],
+    "properties": {
+        "framework": {"type": "string", "pattern": FRAMEWORK_KEY},
+        "name": _TEXT,
+        "controls": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["id", "title", "evidence"],
+            "properties": {
+                "id": _TEXT, "title": _TEXT,
+                "evidence": {"type": "object", "additionalProperties": False, "properties": {
+                    "policies": _ID_LIST, "configRules": _ID_LIST, "checkov": _ID_LIST, "tests": _ID_LIST,
+                    "drills": _ID_LIST}},
+            }}},
+    },
+}
+
+CONFIG_RULES_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["rules"],
+    "properties": {
+        "rules": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "name": {"type": "string", "pattern": KEBAB},
+                "parameters": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+                "resourceTypes": {"type": "array", "minItems": 1, "items": _TEXT},
+                "global": {"type": "boolean"},
+            }}},
+        "conformancePacks": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False, "required": ["name", "deployed", "notDeployed"],
+            "properties": {
+                "name": _TEXT, "deployed": _ID_LIST,
+                "notDeployed": {"type": "object", "additionalProperties": _TEXT},
+            }}},
+    },
+}
+
+DRILLS_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["drills"],
+    "properties": {"drills": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False,
+        "required": ["name", "title", "disruption", "cadence", "proves"],
+        "properties": {
+            "name": {"type": "string", "pattern": KEBAB}, "title": _TEXT, "proves": _TEXT,
+            "disruption": {"enum": list(DISRUPTIONS)},
+            "cadence": {"enum": ["monthly", "quarterly", "semiannual", "annual"]},
+        }}}},
+}
+
+
+_SHAPE_FIXES = {"additionalProperties": "remove it or fix its spelling", "required": "add it",
+                "enum": "use one of those", "type": "write the value in that form", "pattern": "write it in that form",
+                "minLength": "write a value", "minItems": "list at least one"}
+
+
+def shape_problem(document: Any, schema: dict) -> str | None:
+    """The first place where `document` breaks `schema`, as 'where: what'."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    fix = _SHAPE_FIXES.get(str(error.validator), "see the comment at the top of the file for the format")
+    return f"{where or 'top level'}: {error.message}; {fix}"
+
+
+def control_of(document: Any, problem_where: str) -> str:
+    """'control 3.5.1' for a problem inside controls[i], so a message names the control, not an index."""
+    match = re.match(r"controls\[(\d+)\]", problem_where)
+    if match and isinstance(document, Mapping):
+        controls = document.get("controls") or []
+        index = int(match.group(1))
+        if index < len(controls) and isinstance(controls[index], Mapping) and controls[index].get("id"):
+            return f"control {controls[index]['id']}"
+    return ""
+
+
+# -- stack-config references ------------------------------------------------------------------------------------
+
+def snake_case(name: str) -> str:
+    """A stack config key as its StackConfig attribute: retentionDays -> retention_days."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def reference_problem(reference: str) -> str | None:
+    """Whether {reference} names a single value of the stack config (keys as written in Pulumi.<stack>.yaml)."""
+    current: Any = StackConfig
+    walked = []
+    for part in reference.split("."):
+        walked.append(part)
+        if dataclasses.is_dataclass(current):
+            hints = typing.get_type_hints(current)
+            field = snake_case(part)
+            if field not in hints or field == "extras":
+                known = ", ".join(_camel(f) for f in hints if f != "extras")
+                return f"'{'.'.join(walked)}' is not a stack config key (at this level: {known})"
+            current = hints[field]
+        elif typing.get_origin(current) is Mapping:
+            current = typing.get_args(current)[1]
+        else:
+            return f"'{'.'.join(walked[:-1])}' is a single value, it has no '{part}'"
+    if dataclasses.is_dataclass(current) or typing.get_origin(current) in (Mapping, tuple):
+        return f"'{reference}' is a section, not a single value; name one of its keys"
+    return None
+
+
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+# -- conformance packs ------------------------------------------------------------------------------------------
+
+def conformance_pack_problem(entry: Mapping[str, Any], deployed: set[str], managed: set[str]) -> str | None:
+    """Whether a pack's coverage agrees with the catalogue: deployed rules are named by controls, the others
+    are not and say why."""
+    for identifier in [*entry["deployed"], *entry["notDeployed"]]:
+        if identifier not in managed:
+            return f"'{identifier}' is not an AWS Config managed rule identifier; copy it from the pack's template"
+    for identifier in entry["deployed"]:
+        if identifier not in deployed:
+            return (f"{identifier} is listed as deployed but no control names it; add it to a control's "
+                    "configRules, or move it to notDeployed with the reason")
+        if identifier in entry["notDeployed"]:
+            return f"{identifier} is both deployed and not deployed; keep one"
+    for identifier, reason in entry["notDeployed"].items():
+        if identifier in deployed:
+            return (f"{identifier} is listed as not deployed, but a control names it and so it is deployed; "
+                    "move it to deployed")
+        if len(reason.split()) < 3:
+            return (f"notDeployed.{identifier} gives no real reason ('{reason}'); say in a sentence why the rule "
+                    "does not apply")
+    return None
+
+
+# -- evidence ----------------------------------------------------------------------------------------------------
+
+def checkov_problem(check_id: str, known: frozenset[str] | None) -> str | None:
+    if not CHECKOV_ID.match(check_id):
+        return f"checkov id '{check_id}' is not like CKV_AWS_21 or CKV2_AWS_6"
+    if known is not None and check_id not in known:
+        return f"checkov check '{check_id}' is not in compliance/checkov-checks.txt (checkov's own list)"
+    return None
+
+
+def read_checkov_ids(path: Path) -> frozenset[str] | None:
+    """The ids in checkov's generated list (first word of each line), or None while it does not exist."""
+    if not path.is_file():
+        return None
+    ids = set()
+    for line in path.read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            ids.add(words[0])
+    return frozenset(ids)
+
+
+def test_node_problem(node_id: str, repo: Path) -> str | None:
+    match = TEST_NODE.match(node_id)
+    if not match:
+        return f"test '{node_id}' is not a pytest node id like tests/infra/test_x.py::test_name"
+    path = repo / match.group("path")
+    if not path.is_file():
+        return f"test file {match.group('path')} of '{node_id}' does not exist"
+    if match.group("name") not in _test_functions(path):
+        return f"test '{node_id}': {match.group('path')} has no test function {match.group('name')}"
+    return None
+
+
+@lru_cache(maxsize=None)
+def _test_functions(path: Path) -> frozenset[str]:
+    try:
+        tree = ast.parse(path.read_text(), filename=str(path))
+    except SyntaxError:
+        return frozenset()
+    return frozenset(node.name for node in tree.body
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"))
+
+
+def policy_names(pack: Path) -> frozenset[str]:
+    """Every policy name of the pack at `pack`, imported the way the tests import it (the pack shares the venv)."""
+    import importlib
+    import sys
+
+    if str(pack) not in sys.path:
+        sys.path.insert(0, str(pack))
+    catalogue = importlib.import_module("drguard.catalogue")
+    return frozenset(policy.name for policy in catalogue.ALL_POLICIES)
+
+
+def unknown(names: Iterable[str], known: Iterable[str]) -> list[str]:
+    known_set = set(known)
+    return [name for name in names if name not in known_set]
