@@ -4,4 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
+# The HTML report is checked in a real headless browser: Debian's chromium (CI runs as root on Debian).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing chromium for the browser test of the HTML report" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+      || echo "test: could not install chromium; the browser tests will be skipped with a reason" >&2
+  else
+    echo "test: chromium is not installed and this user cannot install it; the browser tests will be skipped" >&2
+  fi
+fi
 exec .venv/bin/python -m pytest -n 2 -q "$@"

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from drkit.compliance.catalogue import required_config_rule_identifiers
+from pulumi_policy import EnforcementLevel
 
 from drguard import audit, backup, encryption, guardrails, recovery, replication, resilience, tagging, transit
 
@@ -9,4 +10,9 @@ AREAS = (encryption, transit, audit, tagging, replication, backup, resilience, r
 ALL_POLICIES = [policy for area in AREAS for policy in area.POLICIES]
 # The compliance catalogue is the one source of truth for which AWS Config rules both regions must run.
 _CATALOGUE = Path(__file__).resolve().parents[2] / "compliance"
-INITIAL_CONFIG = {"config-rules-both-regions": {"requiredRuleIdentifiers": required_config_rule_identifiers(_CATALOGUE)}}
+# The level is stated because an initial config without one travels over gRPC as the protocol's zero value,
+# advisory, which would quietly downgrade the policy.
+INITIAL_CONFIG = {"config-rules-both-regions": {
+    "enforcementLevel": EnforcementLevel.MANDATORY,
+    "requiredRuleIdentifiers": required_config_rule_identifiers(_CATALOGUE),
+}}

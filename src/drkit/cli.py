@@ -6,10 +6,10 @@ import sys
 from typing import Sequence
 
 from drkit import __version__
-from drkit.commands import catalogue, checkov, evidence, policy, preview, rto
+from drkit.commands import catalogue, checkov, evidence, gate, policy, preview, report, rto
 from drkit.errors import UsageError
 
-COMMANDS = (preview, policy, rto, checkov, evidence, catalogue)
+COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -1,0 +1,97 @@
+"""The report as a pull-request comment: verdict, a summary table per framework, then the failures, compact.
+
+GitHub caps a comment at 65,536 characters, so failures past MAX_FAILURE_ROWS are counted, not listed; the HTML
+report has them all.
+"""
+from __future__ import annotations
+
+from drkit.compliance.model import Finding
+from drkit.report.run import ComplianceRun
+
+MAX_FAILURE_ROWS = 40
+_CELL_LIMIT = 300
+
+
+def cell(text: str, limit: int = _CELL_LIMIT) -> str:
+    """Text safe inside a table cell: one line, pipes and HTML escaped, shortened."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+            .replace("`", "'"))
+
+
+def render_markdown(run: ComplianceRun) -> str:
+    mark = "✅" if run.passed else "❌"
+    verdict = "passed" if run.passed else "FAILED"
+    lines = [f"## {mark} Compliance gate {verdict}: `{run.project}` / `{run.stack}`", "",
+             "| Framework | Controls | Passed | Failed | Not covered |", "|---|---:|---:|---:|---:|"]
+    for summary in run.framework_summaries():
+        lines.append(f"| {cell(summary.name)} | {summary.total} | {summary.passed} | {summary.failed} | "
+                     f"{summary.not_covered} |")
+    lines.append("")
+    lines.extend(f"- {text}" for text in _producer_lines(run))
+    failures = failures_with_controls(run)
+    if failures:
+        lines += ["", f"### Failures ({len(failures)})", "", "| Rule | Resource | What is wrong | Fix | Controls |",
+                  "|---|---|---|---|---|"]
+        for finding, control_keys in failures[:MAX_FAILURE_ROWS]:
+            lines.append(f"| `{cell(finding.rule)}` | {cell(_short_resource(finding.resource))} | "
+                         f"{cell(finding.message)} | {cell(finding.fix)} | {cell(', '.join(control_keys) or '—')} |")
+        if len(failures) > MAX_FAILURE_ROWS:
+            lines.append(f"\n…and {len(failures) - MAX_FAILURE_ROWS} more failures: see compliance.html.")
+    not_covered = [c.control.key for c in run.controls if c.verdict == "not-covered"]
+    if not_covered:
+        shown = ", ".join(not_covered[:20]) + (f" and {len(not_covered) - 20} more" if len(not_covered) > 20 else "")
+        lines += ["", f"<details><summary>{len(not_covered)} controls not covered (no evidence ran)</summary>", "",
+                  cell(shown, 4000), "", "</details>"]
+    for warning in run.warnings:
+        lines += ["", f"> ⚠️ {cell(warning, 1000)}"]
+    lines += ["", f"<sub>drkit report, generated {run.generated_at}</sub>", ""]
+    return "\n".join(lines)
+
+
+def failures_with_controls(run: ComplianceRun) -> list[tuple[Finding, list[str]]]:
+    """Each blocking finding once, with the keys of the controls it fails (none when no control cites it)."""
+    controls: dict[tuple, list[str]] = {}
+    for status in run.failed_controls:
+        for finding in status.failures:
+            controls.setdefault(_identity(finding), []).append(status.control.key)
+    return [(finding, list(dict.fromkeys(controls.get(_identity(finding), []))))
+            for finding in run.all_failures()]
+
+
+def _identity(finding: Finding) -> tuple:
+    return finding.source, finding.rule, finding.resource, finding.message
+
+
+def _producer_lines(run: ComplianceRun) -> list[str]:
+    lines = []
+    if run.gate is None:
+        lines.append("Policy gate: not run")
+    else:
+        gate = run.gate
+        lines.append(f"Policy gate `{cell(gate.pack)}`: {'passed' if gate.passed else '**failed**'} — "
+                     f"{len(gate.policies)} policies, {gate.mandatory_violations} mandatory and "
+                     f"{gate.advisory_violations} advisory violations over {gate.resources_analyzed} resources")
+    checkov = run.checkov
+    if checkov.ran:
+        lines.append(f"checkov{' ' + cell(checkov.version) if checkov.version else ''}: {checkov.checks_run} checks ran over "
+                     f"{checkov.results} results, "
+                     f"{checkov.passed} passed, {checkov.failed} failed, {checkov.suppressed} suppressed")
+    else:
+        lines.append(f"checkov: not run ({cell(checkov.note or 'not installed')})")
+    if run.config is not None:
+        config = run.config
+        lines.append(f"AWS Config rules: {config.rules_in_both_regions} of {config.rules_named} deployed in both "
+                     f"{config.primary_region} and {config.secondary_region}"
+                     f"{'; live compliance merged' if config.live else ''}")
+    return lines
+
+
+def _short_resource(resource: str) -> str:
+    # A URN is long and mostly the project and type chain; reviewers recognise the resource by its name and type.
+    if resource.startswith("urn:pulumi:") and resource.count("::") >= 3:
+        parts = resource.split("::")
+        return f"{parts[-1]} ({parts[-2].split('$')[-1]})"
+    return resource

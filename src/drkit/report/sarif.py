@@ -1,0 +1,140 @@
+"""The report for code scanning: SARIF 2.1.0, as GitHub's upload-sarif action reads it.
+
+One rule per policy, checkov check and Config rule that can fail; one result per finding, at the program file
+and line that declares the resource (logical location: its URN). Suppressed checkov findings are results with an
+external suppression and its reason; advisory policy violations are notes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from drkit import __version__
+from drkit.compliance.model import EvidenceResult, Finding
+from drkit.report.locations import SourceLocation, SourceLocator
+from drkit.report.run import ComplianceRun
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_SCANNED_KINDS = ("policy", "checkov", "config-rule")
+_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+# GitHub ranks code-scanning alerts by this CVSS-like score (critical > 9, high 7-8.9, medium 4-6.9, low < 4).
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
+def rule_id(kind: str, identifier: str) -> str:
+    return f"{kind}/{identifier}"
+
+
+def to_sarif(run: ComplianceRun, locator: SourceLocator | None = None) -> dict[str, Any]:
+    rules, index = _rules(run)
+    results = []
+    for result in run.evidence:
+        if result.kind not in _SCANNED_KINDS:
+            continue
+        for finding in result.findings:
+            level = _level(result, finding)
+            if level is None:
+                continue
+            identifier = rule_id(result.kind, result.id)
+            results.append(_result(identifier, index[identifier], level, finding, locator))
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "drkit", "version": __version__, "semanticVersion": __version__,
+                                "rules": rules}},
+            "automationDetails": {"id": f"drkit/compliance/{run.stack}/"},
+            "invocations": [{"executionSuccessful": True, "endTimeUtc": run.generated_at}],
+            "results": results,
+            "properties": {"project": run.project, "stack": run.stack, "passed": run.passed},
+        }],
+    }
+
+
+def render_sarif(run: ComplianceRun, locator: SourceLocator | None = None) -> str:
+    return json.dumps(to_sarif(run, locator), indent=2) + "\n"
+
+
+def _level(result: EvidenceResult, finding: Finding) -> str | None:
+    """The SARIF level for a finding, or None when it is not reported (a passed Config rule has no findings)."""
+    if finding.suppressed_reason:
+        return "note"
+    if result.kind == "policy" and result.status != "failed":
+        return "note"  # an advisory violation: shown, never blocking
+    return _LEVELS.get(finding.severity.lower(), "error")  # it fails the gate, whatever severity it lacks
+
+
+def _rules(run: ComplianceRun) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    cited: dict[str, list[str]] = {}
+    for status in run.controls:
+        for evidence in status.evidence:
+            cited.setdefault(rule_id(evidence.kind, evidence.id), []).append(status.control.key)
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+
+    def add(identifier: str, name: str, description: str, severity: str, help_text: str) -> None:
+        if identifier in index:
+            return
+        index[identifier] = len(rules)
+        controls = sorted(set(cited.get(identifier, [])))
+        rule: dict[str, Any] = {
+            "id": identifier, "name": name,
+            "shortDescription": {"text": _first_sentence(description) or name},
+            "fullDescription": {"text": description or name},
+            "defaultConfiguration": {"level": _LEVELS.get(severity.lower(), "warning")},
+            "properties": {"tags": ["security", "compliance", *controls], "controls": controls},
+        }
+        if help_text:
+            rule["help"] = {"text": help_text}
+        if severity.lower() in _SECURITY_SEVERITY:
+            rule["properties"]["security-severity"] = _SECURITY_SEVERITY[severity.lower()]
+        rules.append(rule)
+
+    for policy in run.gate.policies if run.gate else ():
+        add(rule_id("policy", policy.name), policy.name, policy.description, policy.severity, policy.remediation)
+    for result in run.evidence:
+        if result.kind in _SCANNED_KINDS:
+            severity = next((f.severity for f in result.findings if f.severity), "")
+            fix = next((f.fix for f in result.findings if f.fix), "")
+            add(rule_id(result.kind, result.id), result.id, _describe(result), severity or "medium", fix)
+    for status in run.controls:  # cited checks that did not run here (checkov absent) can still fail in CI
+        for evidence in status.evidence:
+            if evidence.kind in _SCANNED_KINDS:
+                add(rule_id(evidence.kind, evidence.id), evidence.id, _describe(evidence), "medium", "")
+    return rules, index
+
+
+def _describe(result: EvidenceResult) -> str:
+    labels = {"checkov": "checkov check", "config-rule": "AWS Config managed rule", "policy": "policy"}
+    return f"{labels.get(result.kind, result.kind)} {result.id}"
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(". ", 1)[0].strip()
+    return head if head.endswith(".") else head + "." if head else ""
+
+
+def _result(identifier: str, rule_index: int, level: str, finding: Finding,
+            locator: SourceLocator | None) -> dict[str, Any]:
+    location = locator.locate(finding.resource) if locator else SourceLocation("infra/__main__.py", 1)
+    message = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
+    result: dict[str, Any] = {
+        "ruleId": identifier,
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": message or identifier},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": location.path, "uriBaseId": "%SRCROOT%"},
+                                 "region": {"startLine": location.line}},
+            "logicalLocations": [{"fullyQualifiedName": finding.resource or "stack", "kind": "resource"}],
+        }],
+        # Stable across runs, so code scanning tracks one alert per rule and resource rather than per line.
+        "partialFingerprints": {"drkitFinding/v1": hashlib.sha256(
+            f"{identifier}\0{finding.resource}\0{finding.region}".encode()).hexdigest()},
+    }
+    if finding.region:
+        result["properties"] = {"region": finding.region}
+    if finding.suppressed_reason:
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": finding.suppressed_reason}]
+    return result
