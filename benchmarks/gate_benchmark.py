@@ -1,6 +1,7 @@
 """Prints how long the offline policy gate takes, per phase, and how it grows with the resource count.
 
 Not a test: it measures and prints. Run: .venv/bin/python benchmarks/gate_benchmark.py [--repeat N]
+Also times the full `drkit gate` (policy pack + checkov + reports) once per stack.
 Phases: program run under the mock runtime (in a fresh process, imports included, as a user pays it),
 pack start (plugin process until it prints its port), analysis (every Analyze call plus AnalyzeStack).
 Growth: `scaleFactor` repeats every data store (DynamoDB tables, replicated bucket pairs with their controls).
@@ -37,6 +38,18 @@ def timed_gate(project_dir: Path, stack: str) -> dict:
     return {"wall": wall, "program": program, "resources": verdict["resourcesAnalyzed"], **verdict["timings"]}
 
 
+def timed_full_gate(stack: str, out: Path) -> tuple[float, str]:
+    """`drkit gate` (pack + checkov + reports) in a fresh process: wall time and its own per-phase timing line."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "drkit", "gate", "--stack", stack, "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"benchmark: drkit gate failed for {stack}: {done.stderr.strip().splitlines()[-1]}")
+    timing = next((line for line in done.stdout.splitlines() if line.startswith("Timing:")), "Timing: (none)")
+    return wall, timing
+
+
 def summarize(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
@@ -64,6 +77,11 @@ def main() -> int:
             per = (result["program"] + result["analysis"]) / result["resources"] * 1000
             print(f"{'x' + str(scale):<14}{result['resources']:>10.0f}{result['wall']:>9.2f}{result['program']:>11.2f}"
                   f"{result['pack start']:>14.2f}{result['analysis']:>12.2f}   {per:.2f} ms/resource")
+    print("\nFull gate (policy pack + checkov + compliance report), one run each (target: prod under 20 s):")
+    with tempfile.TemporaryDirectory() as tmp:
+        for stack in ("dev", "prod"):
+            wall, timing = timed_full_gate(stack, Path(tmp) / stack)
+            print(f"{stack:<6} wall {wall:5.1f} s   {timing}")
     if len(rows) >= 2:
         first, last = rows[0], rows[-1]
         slope = ((last["program"] + last["analysis"]) - (first["program"] + first["analysis"])) / max(
