@@ -6,10 +6,10 @@ import sys
 from typing import Sequence
 
 from drkit import __version__
-from drkit.commands import catalogue, checkov, evidence, gate, policy, preview, report, rto
+from drkit.commands import catalogue, checkov, evidence, failover, gate, policy, preview, report, rto
 from drkit.errors import UsageError
 
-COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence)
+COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, failover)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -1,0 +1,217 @@
+"""The emulated two-region environment of a stack, on loopback, for drills and tests:
+
+    with EmulatedEnvironment("prod") as env:
+        os.environ["DRKIT_AWS_ENDPOINTS"] = env.endpoints_json()
+        env.endpoint_down("primary"); env.region_outage("primary") ...
+
+It runs the stack's program offline (or takes its graph), starts moto's server, one regional proxy per
+region the program deploys to, creates the resources in moto from the graph (materialize), starts a
+health endpoint per DR role standing in for its load balancer, and registers each as the target of its
+Route 53 health checks. Everything it started is stopped on exit, whatever happened.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from typing import Any, Callable
+
+from botocore.config import Config
+
+from drkit.emulation.faults import RegionFaults
+from drkit.emulation.gaps import GapFillers
+from drkit.emulation.health_endpoints import HealthEndpoint
+from drkit.emulation.materialize import Materialized, materialize
+from drkit.emulation.moto_server import DEFAULT_ACCOUNT, MotoServer, new_client
+from drkit.emulation.proxy import Call, RegionalProxy
+from drkit.emulation.replication_metrics import publish_replication_lag, replication_metrics
+from drkit.errors import UsageError
+from drkit.graph.model import Graph
+
+ROLES = ("primary", "secondary")
+# The endpoints-map key of the global services' endpoint (Route 53), apart from every region's, so a
+# regional outage leaves it up; the failover clients send Route 53 there (drkit.failover.clients).
+GLOBAL_ENDPOINT = "global"
+GLOBAL_SIGNING_REGION = "us-east-1"
+BASELINE_REPLICATION_LAG_SECONDS = 1.0  # a healthy steady state, well inside every RPO target
+_ACCOUNT_IN_ARN = re.compile(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
+
+
+def _stderr(message: str) -> None:
+    print(f"emulation: {message}", file=sys.stderr, flush=True)
+
+
+class EmulatedEnvironment:
+    def __init__(self, stack: str, *, graph: Graph | None = None, progress: Callable[[str], None] | None = _stderr):
+        self.stack = stack
+        self.graph = graph
+        self.progress = progress or (lambda _: None)
+        self.moto: MotoServer | None = None
+        self.faults: dict[str, RegionFaults] = {}
+        self.gaps: GapFillers | None = None
+        self.proxies: dict[str, RegionalProxy] = {}
+        self.health: dict[str, HealthEndpoint] = {}
+        self.materialized = Materialized()
+        self.startup_seconds = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def __enter__(self) -> "EmulatedEnvironment":
+        return self.start()
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
+
+    def start(self) -> "EmulatedEnvironment":
+        started = time.perf_counter()
+        try:
+            if self.graph is None:
+                self.graph = _capture(self.stack, self.progress)
+            outputs = self.graph.outputs
+            for role in ROLES:
+                if not isinstance(outputs.get("regions", {}).get(role, {}).get("region"), str):
+                    raise UsageError(f"stack '{self.stack}' exports no regions.{role}.region; the emulation needs the "
+                                     "outputs of infra/outputs.py")
+            account = _account_of(self.graph)
+            regions = sorted({self.graph.region_of(r) for r in self.graph if r.is_provider} - {None}
+                             | {outputs["regions"][role]["region"] for role in ROLES})
+            self.progress(f"starting moto and proxies for {', '.join(regions)} and the global endpoint on 127.0.0.1")
+            self.moto = MotoServer(account).start()
+            self.faults = {region: RegionFaults(region) for region in regions}
+            self.gaps = GapFillers(self.moto, dict(self.faults))
+            self.faults[GLOBAL_ENDPOINT] = RegionFaults(GLOBAL_ENDPOINT)
+            for key in self.faults:
+                region = GLOBAL_SIGNING_REGION if key == GLOBAL_ENDPOINT else key
+                self.proxies[key] = RegionalProxy(region, self.moto, self.gaps, self.faults[key]).start()
+            regional = {key: url for key, url in self.endpoints.items() if key != GLOBAL_ENDPOINT}
+            self.materialized = materialize(self.graph, regional, account, self.progress)
+            self._start_health_endpoints()
+            self.set_replication_lag(BASELINE_REPLICATION_LAG_SECONDS)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.perf_counter() - started
+        self.progress(f"emulated environment for '{self.stack}' ready in {self.startup_seconds:.1f} s")
+        return self
+
+    def stop(self) -> None:
+        """Stop everything this environment started; safe to call twice and after a failed start."""
+        for endpoint in self.health.values():
+            endpoint.close()
+        for proxy in self.proxies.values():
+            proxy.stop()
+        if self.moto is not None:
+            self.moto.stop()
+        self.health, self.proxies, self.moto = {}, {}, None
+
+    def _start_health_endpoints(self) -> None:
+        table, hash_key, range_key = self._orders_table()
+        for role in ROLES:
+            region = self.region(role)
+            endpoint = HealthEndpoint(role, region, self.proxies[region].url, table, hash_key, range_key).start()
+            self.health[role] = endpoint
+            alb = self.outputs["regions"][role].get("albDnsName")
+            if isinstance(alb, str) and alb:
+                self.gaps.health.register_probe(alb, endpoint.url)
+
+    def _orders_table(self) -> tuple[str, str, str | None]:
+        names = self.outputs.get("tableNames") or {}
+        name = names.get("carts") or next(iter(sorted(names.values())), "")
+        for table in self.graph.of_type("aws:dynamodb/table:Table"):
+            if table.inputs.get("name") == name:
+                return name, table.inputs.get("hashKey", "pk"), table.inputs.get("rangeKey")
+        raise UsageError(f"stack '{self.stack}' exports no DynamoDB table the emulated storefront can write orders to")
+
+    # -- what callers use --------------------------------------------------------------------------------
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The stack outputs with the identifiers the emulated AWS gave (health checks, zone, keys, ...)."""
+        return self.materialized.outputs
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        """Region -> proxy URL, and "global" -> Route 53's endpoint: what DRKIT_AWS_ENDPOINTS takes."""
+        return {region: proxy.url for region, proxy in self.proxies.items()}
+
+    def endpoints_json(self) -> str:
+        return json.dumps(self.endpoints, sort_keys=True)
+
+    @property
+    def probes(self) -> dict[str, str]:
+        """Role -> deep health URL of the region's storefront (what `--probe ROLE=URL` takes)."""
+        return {role: endpoint.health_url for role, endpoint in self.health.items()}
+
+    @property
+    def regions(self) -> list[str]:
+        """The regions the program deploys to, each emulated behind its own proxy."""
+        return sorted(key for key in self.proxies if key != GLOBAL_ENDPOINT)
+
+    def region(self, role: str) -> str:
+        return self.graph.outputs["regions"][role]["region"]
+
+    def fault(self, role_or_region: str) -> RegionFaults:
+        region = self.region(role_or_region) if role_or_region in ROLES else role_or_region
+        return self.faults[region]
+
+    def client(self, service: str, role_or_region: str, **config: Any) -> Any:
+        """A boto3 client to a region's proxy (or the "global" one), as the automation would have: faults apply."""
+        key = self.region(role_or_region) if role_or_region in ROLES else role_or_region
+        region = GLOBAL_SIGNING_REGION if key == GLOBAL_ENDPOINT else key
+        return new_client(service, region, self.proxies[key].url, Config(**config) if config else None)
+
+    def calls(self, since: dict[str, int] | None = None) -> list[Call]:
+        """Every call the proxies served (after the marks of `since`, from mark())."""
+        return [call for region, proxy in self.proxies.items() for call in proxy.calls_since((since or {}).get(region, 0))]
+
+    def mark(self) -> dict[str, int]:
+        return {region: len(proxy.calls_since()) for region, proxy in self.proxies.items()}
+
+    # -- drill controls --------------------------------------------------------------------------------
+    def endpoint_down(self, role: str) -> None:
+        """The storefront of `role` fails its deep health check (503), its region otherwise fine."""
+        self.health[role].set_healthy(False)
+
+    def endpoint_up(self, role: str) -> None:
+        self.health[role].set_healthy(True)
+
+    def region_outage(self, role: str, mode: str = "refuse") -> None:
+        """The whole region of `role` is gone: its AWS endpoint and its load balancer stop answering."""
+        self.fault(role).make_unreachable(mode)
+        self.health[role].set_reachable(False)
+
+    def region_recovered(self, role: str) -> None:
+        self.fault(role).make_reachable()
+        self.health[role].set_reachable(True)
+
+    def set_replication_lag(self, seconds: float) -> None:
+        """Publish the replication lag of every replicated store, as AWS's own metrics would show it."""
+        publish_replication_lag(self.moto, self.gaps.alarms, self.gaps.rds.writer_arn, replication_metrics(self.graph),
+                                seconds)
+
+    def resolve(self, record_name: str | None = None, record_type: str = "A") -> list[str]:
+        """What Route 53 answers for the failover record now (alias targets as DNS names)."""
+        dns = self.outputs["dns"]
+        return self.gaps.dns.answer(dns["zoneId"], record_name or dns["recordName"], record_type)[0]
+
+    def serving_role(self) -> str | None:
+        """Which role's load balancer the failover record sends traffic to now."""
+        answer = set(self.resolve())
+        for role in ROLES:
+            if str(self.outputs["regions"][role].get("albDnsName", "")).lower() in answer:
+                return role
+        return None
+
+
+def _capture(stack: str, progress: Callable[[str], None]) -> Graph:
+    from drkit.graph.capture import run_program
+    from drkit.stacks import load_stack
+
+    loaded = load_stack(stack)
+    progress(f"running the program for stack '{stack}' under the Pulumi mock runtime")
+    return run_program(loaded.project.main, loaded.project.name, stack, loaded.raw)
+
+
+def _account_of(graph: Graph) -> str:
+    """The account the program deploys to, as its own ARNs name it, so the emulated ARNs match."""
+    match = _ACCOUNT_IN_ARN.search(json.dumps(graph.outputs))
+    return match.group(1) if match else DEFAULT_ACCOUNT
