@@ -69,7 +69,9 @@ def build_graph():
 
 
 graph = graph_fixture(build_graph)
-result = result_fixture(only(MINE))
+# The pack's initial config requires the catalogue's rules; these graphs test the comparison itself, so none required.
+NO_REQUIRED_RULES = {RULES: {"requiredRuleIdentifiers": []}}
+result = result_fixture(only(MINE, **NO_REQUIRED_RULES))
 required_result = result_fixture(only(MINE, **{
     RULES: {"requiredRuleIdentifiers": ["S3_BUCKET_VERSIONING_ENABLED", "IAM_ROOT_ACCESS_KEY_CHECK"]}}))
 
@@ -79,7 +81,7 @@ def bare_result():
     """No AWS Config at all, and only a single-region trail."""
     g = GraphBuilder()
     trail(g, "bad-only-trail", isMultiRegionTrail=False)
-    return run_pack(g.build(), only(MINE))
+    return run_pack(g.build(), only(MINE, **NO_REQUIRED_RULES))
 
 
 # -- cloudtrail-multi-region-enabled --
@@ -148,3 +150,12 @@ def test_required_rules_setting_reports_the_missing_identifier(required_result):
 
 def test_no_rules_anywhere_and_none_required_passes(bare_result):
     assert violated(bare_result, RULES) == set()
+
+
+def test_catalogue_rules_are_required_by_default():
+    # With no policy config, the pack's initial config asks for every Config rule the compliance catalogue names.
+    g = GraphBuilder()
+    found = run_pack(g.build(), only(MINE))
+    assert {"aws-primary", "aws-secondary"} <= violated(found, RULES)
+    text = " ".join(messages(found, RULES))
+    assert "S3_BUCKET_VERSIONING_ENABLED" in text and "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK" in text
