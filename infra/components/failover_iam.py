@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.context import PRIMARY, SECONDARY, RegionContext, policy_json
+from infra.context import METRICS_REGION, PRIMARY, SECONDARY, RegionContext, policy_json
 
 CONTROL_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                          "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"]
@@ -65,10 +65,16 @@ def automation_statements(scope: AutomationScope, account: pulumi.Output[str]) -
          "Resource": database},
         {"Sid": "ScaleStandbyService", "Effect": "Allow", "Action": ["ecs:UpdateService", "ecs:DescribeServices"],
          "Resource": service_arn(SECONDARY)},
-        {"Sid": "FenceOldPrimaryBestEffort", "Effect": "Allow", "Action": "ecs:UpdateService",
+        {"Sid": "FenceOldPrimaryBestEffort", "Effect": "Allow", "Action": ["ecs:UpdateService", "ecs:DescribeServices"],
          "Resource": service_arn(PRIMARY)},
-        {"Sid": "RaiseStandbyScalingFloor", "Effect": "Allow", "Action": "application-autoscaling:RegisterScalableTarget",
-         "Resource": arn(f"arn:aws:application-autoscaling:{secondary}:{{account}}:scalable-target/*")},
+        # Failover raises the standby's floor; switchover and failback also move the primary's.
+        {"Sid": "SetScalingFloors", "Effect": "Allow", "Action": "application-autoscaling:RegisterScalableTarget",
+         "Resource": [arn(f"arn:aws:application-autoscaling:{region}:{{account}}:scalable-target/*")
+                      for region in (secondary, scope.primary.region)]},
+        # A headless standby cluster (dev) gets its first instance when it is promoted.
+        {"Sid": "AddInstanceToPromotedStandby", "Effect": "Allow", "Action": "rds:CreateDBInstance",
+         "Resource": [scope.cluster_arns[SECONDARY], pulumi.Output.from_input(scope.cluster_arns[SECONDARY]).apply(
+             lambda a: a.replace(":cluster:", ":db:") + "-failover-*")]},
         # Describe calls of Application Auto Scaling, metric reads and X-Ray have no resource-level permissions.
         {"Sid": "ReadScalingTargets", "Effect": "Allow",
          "Action": ["application-autoscaling:DescribeScalableTargets",
@@ -76,8 +82,13 @@ def automation_statements(scope: AutomationScope, account: pulumi.Output[str]) -
         {"Sid": "ShiftTraffic", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
          "Condition": {"StringEquals": {"cloudwatch:namespace": scope.fence_namespace}}},
         {"Sid": "ReadMetrics", "Effect": "Allow", "Action": "cloudwatch:GetMetricData", "Resource": "*"},
+        # The stack's alarms here, and the primary endpoint's Route 53 alarm, which lives in us-east-1.
         {"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms",
-         "Resource": arn(f"arn:aws:cloudwatch:{secondary}:{{account}}:alarm:{scope.secondary.prefix}-*")},
+         "Resource": [arn(f"arn:aws:cloudwatch:{region}:{{account}}:alarm:{scope.secondary.prefix}-*")
+                      for region in sorted({secondary, METRICS_REGION})]},
+        # Setting the fence alarm directly saves up to one alarm period; the metric keeps it there.
+        {"Sid": "SetFenceAlarm", "Effect": "Allow", "Action": "cloudwatch:SetAlarmState",
+         "Resource": arn(f"arn:aws:cloudwatch:{secondary}:{{account}}:alarm:{scope.secondary.prefix}-primary-fenced-*")},
         {"Sid": "ReadHealthChecks", "Effect": "Allow", "Action": "route53:GetHealthCheckStatus",
          "Resource": health_checks},
         # Verification asks Route 53 what it answers for the record; the action has no resource-level permissions.

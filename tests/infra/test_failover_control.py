@@ -158,9 +158,15 @@ def test_function_role_grants_no_wildcard_action_and_stays_in_the_secondary(name
     primary = s.graph.outputs["regions"][PRIMARY]
     primary_service = (f"arn:aws:ecs:{s.config.primary_region}:{primary['albArn'].split(':')[4]}:service/"
                        f"{primary['clusterName']}/{primary['serviceName']}")
-    # Primary-region resources the role may name: the old primary's service, scaled down to fence it (the
-    # one call to the primary region), and its Aurora cluster in global-cluster calls made in the secondary.
-    allowed_primary = {primary_service: {"ecs:UpdateService"},
+    account = primary["albArn"].split(":")[4]
+    # Resources outside the secondary the role may name: the old primary's service (scaled down to fence it,
+    # best effort) and its scaling floor (switchover and failback move it), its Aurora cluster in global-cluster
+    # calls made in the secondary, and the stack's alarms in us-east-1, where the Route 53 endpoint alarms live.
+    allowed_primary = {primary_service: {"ecs:UpdateService", "ecs:DescribeServices"},
+                       f"arn:aws:application-autoscaling:{s.config.primary_region}:{account}:scalable-target/*":
+                           {"application-autoscaling:RegisterScalableTarget"},
+                       f"arn:aws:cloudwatch:us-east-1:{account}:alarm:ecommerce-{s.config.environment}-*":
+                           {"cloudwatch:DescribeAlarms"},
                        primary["databaseClusterArn"]: {"rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster",
                                                        "rds:DescribeGlobalClusters", "rds:DescribeDBClusters"}}
     for statement in statements:
