@@ -16,7 +16,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $("$python" --version)" >&2
   "$python" -m venv .venv
 fi
-files="requirements.txt pyproject.toml policypack/requirements.txt"
+files="requirements.txt constraints.txt pyproject.toml policypack/requirements.txt"
 [ "$want_dev" = "--dev" ] && files="$files requirements-dev.txt"
 stamp=".venv/.drkit-installed${want_dev:+-dev}"
 digest=$(cat $files | sha256sum | cut -d' ' -f1)
@@ -24,12 +24,15 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
   exit 0
 fi
 echo "setup: installing pinned dependencies into .venv (first run takes about a minute)" >&2
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+# pip warns "Location ... is ignored" for configured package locations absent on this machine: noise.
+quiet_pip() { .venv/bin/python -m pip --disable-pip-version-check "$@" 2>&1 | { grep -v 'is ignored' || true; } >&2; }
+quiet_pip install --quiet --upgrade pip
 if [ "$want_dev" = "--dev" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  quiet_pip install --quiet -r requirements-dev.txt -c constraints.txt
 else
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  quiet_pip install --quiet -r requirements.txt -c constraints.txt
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+quiet_pip install --quiet --no-deps -e .
+.venv/bin/python -c 'import drkit, pulumi_policy' || { echo "setup: .venv is incomplete; delete .venv and run again" >&2; exit 2; }
 echo "$digest" > "$stamp"
 echo "setup: .venv ready ($(.venv/bin/drkit --version))" >&2
