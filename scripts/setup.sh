@@ -32,7 +32,11 @@ if [ "$want_dev" = "--dev" ]; then
 else
   quiet_pip install --quiet -r requirements.txt -c constraints.txt
 fi
-quiet_pip install --quiet --no-deps -e .
+# The editable install's build backend prints a multi-line advisory on success; show its output only on failure.
+if ! log=$(.venv/bin/python -m pip --disable-pip-version-check install --quiet --no-deps -e . 2>&1); then
+  echo "$log" | grep -v 'is ignored' >&2
+  exit 2
+fi
 .venv/bin/python -c 'import drkit, pulumi_policy' || { echo "setup: .venv is incomplete; delete .venv and run again" >&2; exit 2; }
 echo "$digest" > "$stamp"
 echo "setup: .venv ready ($(.venv/bin/drkit --version))" >&2
