@@ -2,7 +2,7 @@
 
 Each store must survive the loss of the primary region: a copy in the secondary, encrypted
 with the secondary's replica of the multi-Region key, and backups locked in the other region.
-Helpers and the per-stack graph view come from test_architecture.py.
+Helpers and the per-stack graph view come from tests/infra/architecture.py.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 import pytest
 
 from drkit.graph.model import Resource
-from tests.infra.test_architecture import (
+from tests.infra.architecture import (
     BUCKET, DB_CLUSTER, DB_INSTANCE, GLOBAL_CLUSTER, KMS_KEY, KMS_REPLICA, PLAN, PRIMARY, ROLES, SECONDARY,
     SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK, Stack, arn_region, control_tables, data_bucket,
     data_tables, only, resolved_tags, stack,

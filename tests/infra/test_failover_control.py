@@ -4,7 +4,7 @@ Traffic moves only through Route 53's data plane: the PRIMARY record's CALCULATE
 primary's endpoint check and a control check that follows the fence alarm in the secondary region.
 The lock-and-journal table, the fence and the failover function live in the secondary region, and the
 function's role reaches the primary region only to fence its service. Helpers and the per-stack graph
-view come from test_architecture.py.
+view come from tests/infra/architecture.py.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 
 from drkit.graph.model import Resource
 from infra.components import failover_code
-from tests.infra.test_architecture import (
+from tests.infra.architecture import (
     ALARM, ALB, DB_INSTANCE, HEALTH_CHECK, KMS_REPLICA, METRICS_REGION, PRIMARY, RECORD, ROLE, ROLES, SECONDARY, STACKS,
     SUBSCRIPTION, TABLE, TOPIC, Stack, arn_region, only, resolved_tags, stack,
 )
