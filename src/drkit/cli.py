@@ -6,10 +6,11 @@ import sys
 from typing import Sequence
 
 from drkit import __version__
-from drkit.commands import catalogue, checkov, evidence, failover, gate, policy, preview, report, rto
+from drkit.commands import (catalogue, checkov, drill, evidence, failover, gate, policy, preview, readiness, report,
+                            rto)
 from drkit.errors import UsageError
 
-COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, failover)
+COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, drill)
 
 
 class _OneLineParser(argparse.ArgumentParser):
