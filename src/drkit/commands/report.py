@@ -19,14 +19,20 @@ from drkit.report.locations import SourceLocator
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", required=True, help="stack name (Pulumi.<stack>.yaml)")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="pytest JUnit XML (pytest --junitxml=FILE): "
-                                                                   "test evidence")
-    parser.add_argument("--drills", type=Path, metavar="DIR", help="directory of DR drill records (*.json)")
+                                                                   "test evidence; default: build/test-results.xml "
+                                                                   "when scripts/test.sh has written it")
+    parser.add_argument("--drills", type=Path, metavar="DIR", help="directory of DR drill records (*.json); default: "
+                                                                   "build/drills/<stack> when a drill has run")
     parser.add_argument("--live", type=Path, metavar="FILE",
                         help="live AWS Config results (written by drkit evidence --live); they override coverage")
     parser.add_argument("--policy-pack", type=Path, metavar="DIR",
                         help="CrossGuard policy pack directory; default: the repository's policypack/")
     parser.add_argument("--policy-pack-config", type=Path, metavar="FILE",
                         help="policy config (Pulumi's --policy-pack-config format, JSON or YAML)")
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.exists() else None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +50,11 @@ def gather_and_write(args: argparse.Namespace, out: Path) -> tuple[Collected, di
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot write the reports into {out} ({exc.strerror}); pass a writable --out directory") from None
-    inputs = EvidenceInputs(junit=args.junit, drills=args.drills, live=args.live)
+    build = project.root / "build"
+    # The newest evidence the repository's own commands left behind counts unless the caller names other files.
+    junit = args.junit or _existing(build / "test-results.xml")
+    drills = args.drills or _existing(build / "drills" / args.stack)
+    inputs = EvidenceInputs(junit=junit, drills=drills, live=args.live)
     collected = collect(args.stack, pack_dir=args.policy_pack or project.root / "policypack",
                         pack_config=args.policy_pack_config, inputs=inputs, work_dir=out)
     started = time.perf_counter()
