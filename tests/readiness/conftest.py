@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from drkit.commands.readiness import backup_copy_window_seconds
 from drkit.emulation import EmulatedEnvironment
 from drkit.failover.clients import AwsClients
 from drkit.failover.deployment import deployment_from_outputs
@@ -23,7 +24,8 @@ def readiness(env, **overrides) -> ReadinessReport:
     config = load_stack("dev").config
     context = ReadinessContext(deployment_from_outputs(env.outputs, "emulated dev", config), AwsClients(env.endpoints),
                                region_extras(env.outputs, "emulated dev"),
-                               backup_schedule=config.backup.schedule_expression, probes=dict(env.probes))
+                               backup_schedule=config.backup.schedule_expression,
+                               copy_window_s=backup_copy_window_seconds(), probes=dict(env.probes))
     for name, value in overrides.items():
         setattr(context, name, value)
     return run_readiness(context, "dev")

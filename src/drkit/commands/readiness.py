@@ -44,12 +44,21 @@ def run(args: argparse.Namespace) -> int:
     deployment = load_deployment_file(args.outputs, stack.config)
     extras, probes = region_extras(_raw_outputs(args.outputs), str(args.outputs)), _probes(args.probe)
     context = ReadinessContext(deployment, _clients(args, deployment.secondary_region), extras,
-                               backup_schedule=stack.config.backup.schedule_expression, probes=probes)
+                               backup_schedule=stack.config.backup.schedule_expression,
+                               copy_window_s=backup_copy_window_seconds(), probes=probes)
     print(f"drkit readiness: checking {deployment.secondary_region} for stack '{args.stack}' "
           f"(primary {deployment.primary_region} read with short timeouts)...", file=sys.stderr, flush=True)
     report = run_readiness(context, args.stack)
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.render_text())
     return 0 if report.ready else 1
+
+
+def backup_copy_window_seconds() -> float:
+    """How long after its scheduled time a copy may still arrive: the plan rule's start and completion windows,
+    as the program sets them (the copy runs within the backup job's completion window)."""
+    from infra.components.backup import COMPLETION_WINDOW_MINUTES, START_WINDOW_MINUTES
+
+    return float(START_WINDOW_MINUTES + COMPLETION_WINDOW_MINUTES) * 60
 
 
 def _clients(args: argparse.Namespace, recovery_region: str) -> AwsClients:

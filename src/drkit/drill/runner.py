@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from drkit.commands.readiness import backup_copy_window_seconds
 from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
 from drkit.drill.timeline import Entry, StepFailed, Timeline
 from drkit.drill.traffic import PlacedOrder, place_order, stored_in, wait_for
@@ -278,7 +279,8 @@ def _judge(scenario: Scenario, result: ScenarioResult) -> None:
 
 def _readiness_context(env: EmulatedEnvironment, session: _Session) -> ReadinessContext:
     return ReadinessContext(session.deployment, AwsClients(env.endpoints), region_extras(env.outputs, "emulated outputs"),
-                            backup_schedule=session.config.backup.schedule_expression, probes=dict(env.probes))
+                            backup_schedule=session.config.backup.schedule_expression,
+                            copy_window_s=backup_copy_window_seconds(), probes=dict(env.probes))
 
 
 def _why(result: ScenarioResult) -> list[str]:

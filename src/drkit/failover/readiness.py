@@ -56,7 +56,9 @@ class ReadinessContext:
     clients: AwsClients
     extras: dict[str, RegionExtras]
     backup_schedule: str | None = None  # the plan's schedule expression (stack config backup.scheduleExpression)
-    copy_window_s: float = field(default_factory=lambda: backup_copy_window_seconds())
+    # How long after its scheduled time a copy may still arrive (the plan rule's start + completion windows);
+    # drkit.commands.readiness reads it from the program. The module stays free of it: it ships in the Lambda.
+    copy_window_s: float = 0.0
     probes: dict[str, str] = field(default_factory=dict)  # role -> health URL override
     now: Callable[[], float] = time.time
     _memo: dict[str, Any] = field(default_factory=dict)
@@ -131,14 +133,6 @@ class ReadinessReport:
         lines += ["", self.summary(),
                   f"{len(self.checks)} checks in {self.seconds:.2f} s, {self.calls.get('calls', 0)} AWS calls"]
         return "\n".join(line.rstrip() for line in lines)
-
-
-def backup_copy_window_seconds() -> float:
-    """How long after its scheduled time a copy may still arrive: the plan rule's start and completion windows,
-    as the program sets them (the copy action runs within the backup job's completion window)."""
-    from infra.components.backup import COMPLETION_WINDOW_MINUTES, START_WINDOW_MINUTES
-
-    return float(START_WINDOW_MINUTES + COMPLETION_WINDOW_MINUTES) * 60
 
 
 def region_extras(outputs: dict[str, Any], where: str) -> dict[str, RegionExtras]:
