@@ -21,6 +21,7 @@ from typing import Any
 from botocore.config import Config
 
 from drkit.emulation.moto_server import LOOPBACK, new_client
+from drkit.emulation.serving import serve_in_thread, stop_serving
 
 HEALTH_PATH = "/health/deep"
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2)
@@ -53,19 +54,13 @@ class HealthEndpoint:
             if self._server is None:
                 self._server = _Server((LOOPBACK, self.port), _handler_for(self))
                 self.port = self._server.server_address[1]
-                self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                                name=f"drkit-endpoint-{self.role}", daemon=True)
-                self._thread.start()
+                self._thread = serve_in_thread(self._server, f"drkit-endpoint-{self.role}")
         return self
 
     def stop(self) -> None:
         with self._lock:
             server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        stop_serving(server, thread)
 
     def close(self) -> None:
         self.stop()

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapContext, GapFillers
+from drkit.emulation.serving import serve_in_thread, stop_serving
 from drkit.emulation.moto_server import ACCOUNT_HEADER, LOOPBACK, MotoServer
 from drkit.emulation.wire import GLOBAL_SERVICES, AwsRequest, ProxyResponse, error_response
 
@@ -81,18 +82,12 @@ class RegionalProxy:
             server = _Server((LOOPBACK, self.port), _handler_for(self))
             self.port = server.server_address[1]
             self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"drkit-proxy-{self.region}", daemon=True)
-            self._thread.start()
+            self._thread = serve_in_thread(server, f"drkit-proxy-{self.region}")
 
     def _stop_listening(self) -> None:
         with self._listen_lock:
             server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        stop_serving(server, thread)
 
     def _apply_reachability(self) -> None:
         if self._stopping.is_set():

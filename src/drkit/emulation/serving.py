@@ -1,0 +1,20 @@
+"""Loopback HTTP servers on background threads: started and stopped the same way everywhere in the emulation."""
+from __future__ import annotations
+
+import threading
+from socketserver import BaseServer
+
+
+def serve_in_thread(server: BaseServer, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_serving(server: BaseServer | None, thread: threading.Thread | None) -> None:
+    """Stop accepting, close the socket, and wait (bounded) for the serving thread."""
+    if server is not None:
+        server.shutdown()
+        server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
