@@ -24,7 +24,7 @@ TARGET_SECONDS, TARGET_CALLS = 2.0, 40
 
 def emulator(connection, stack: str) -> None:
     """Child process: serve the emulated platform; build a fresh one with the requested outage on request."""
-    from tests.failover.emulated import EmulatedAws, build_platform
+    from tests.support.emulated_platform import EmulatedAws, build_platform
     from tests.support.program import stack_graph
 
     outputs = stack_graph(stack).outputs
@@ -42,11 +42,11 @@ def emulator(connection, stack: str) -> None:
 
 
 def one_failover(outputs: dict, endpoints: dict, probes: dict, stack: str) -> dict:
-    from drkit.failover.clients import AwsClients
-    from drkit.failover.deployment import deployment_from_outputs
-    from drkit.failover.plan import build_plan
-    from drkit.failover.runner import Runner
-    from drkit.failover.steps import RunOptions
+    from drfailover.clients import AwsClients
+    from drfailover.deployment import deployment_from_outputs
+    from drfailover.plan import build_plan
+    from drfailover.execution import Runner
+    from drfailover.steps import RunOptions
     from drkit.stacks import load_stack
 
     deployment = deployment_from_outputs(outputs, "emulated outputs", load_stack(stack).config)

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from drkit.compliance.catalogue import CONFIG_RULES_FILE, CatalogueError, ConfigRuleDefinition, read_catalogue
-from drkit.compliance.catalogue_checks import REFERENCE, snake_case
-from drkit.compliance.managed_rules import value_problem
-from infra.config import PROJECT, StackConfig
+from drcore.catalogue.model import ConfigRuleDefinition
+from drcore.catalogue.reader import CONFIG_RULES_FILE, CatalogueError, read_catalogue
+from drcore.catalogue.checks import REFERENCE, snake_case
+from drcore.catalogue.managed_rules import value_problem
+from drcore.platform import PROJECT
+from drcore.stack_config import StackConfig
 
 # The repository's catalogue, found from this file so the program reads it whatever its working directory.
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "compliance"

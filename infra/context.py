@@ -9,10 +9,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import StackConfig
-
-PRIMARY, SECONDARY = "primary", "secondary"
-ROLES = (PRIMARY, SECONDARY)
+from drcore.platform import GLOBAL
+from drcore.regions import ROUTE53_HOME_REGION
+from drcore.stack_config import StackConfig
+from drcore.tags import DATA_CLASSIFICATION_TAG
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,10 @@ def policy_json(statements: list[dict]) -> pulumi.Output[str]:
 
 def classification_tags(classification: str) -> dict[str, str]:
     """Resource tags that override the provider default for stores holding classified data."""
-    return {"DataClassification": classification}
+    return {DATA_CLASSIFICATION_TAG: classification}
 
 
-METRICS_REGION = "us-east-1"
+METRICS_REGION = ROUTE53_HOME_REGION
 
 
 def make_metrics_context(config: StackConfig, contexts: dict[str, RegionContext]) -> RegionContext:
@@ -90,5 +90,5 @@ def make_metrics_context(config: StackConfig, contexts: dict[str, RegionContext]
         if ctx.region == METRICS_REGION:
             return ctx
     provider = aws.Provider("aws-metrics", region=METRICS_REGION,
-                            default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags("global")))
-    return RegionContext(role="global", region=METRICS_REGION, provider=provider, prefix=f"ecommerce-{config.environment}")
+                            default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(GLOBAL)))
+    return RegionContext(role=GLOBAL, region=METRICS_REGION, provider=provider, prefix=f"ecommerce-{config.environment}")

@@ -5,8 +5,10 @@ from typing import Any
 
 import pulumi
 
-from infra.config import StackConfig
-from infra.context import PRIMARY, RegionContext
+from drcore.regions import ROUTE53_HOME_REGION
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY
+from infra.context import RegionContext
 
 
 def control_outputs(*, ctx: RegionContext, table_name: pulumi.Input[str], fence, traffic,
@@ -64,8 +66,7 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
                 "healthCheckIntervalSeconds": config.dns.health_check_interval_seconds,
                 "healthCheckFailureThreshold": config.dns.health_check_failure_threshold,
                 "healthCheckAlarmNames": monitoring.health_check_alarm_names,
-                # Route 53 health-check metrics and their alarms live in us-east-1 whatever the regions are.
-                "healthCheckAlarmRegion": "us-east-1",
+                "healthCheckAlarmRegion": ROUTE53_HOME_REGION,
                 "healthCheckAlarmTopicArn": alerting.metrics_topic_arn},
         "globalClusterIdentifier": database.global_cluster_id,
         "tableNames": tables.table_names,

@@ -4,7 +4,7 @@ from typing import Any
 
 import pulumi
 
-from infra.config import TOP_LEVEL_KEYS
+from drcore.stack_config import TOP_LEVEL_KEYS
 
 
 def read_raw_config(project: str) -> dict[str, Any]:

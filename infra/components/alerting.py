@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.keys import key_policy
-from infra.config import StackConfig
+from drcore.stack_config import StackConfig
 from infra.context import RegionContext, policy_json
 
 # Services whose alarms and rules publish to the regional topics.

@@ -18,9 +18,10 @@ import pulumi_aws as aws
 
 from infra.components.storage import AUDIT_BUCKET_PARTS, SecureBucket, SecureBucketArgs, objects_of
 from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
-from infra.config import StackConfig
+from drcore.stack_config import StackConfig
 from infra.config_rules import ConfigRuleSpec
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, physical_name, policy_json
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
 # Audit records name principals, source IPs and resource configuration: more than internal.
 AUDIT_CLASSIFICATION = "confidential"

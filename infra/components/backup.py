@@ -13,16 +13,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, physical_name, policy_json
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext, classification_tags, physical_name, policy_json
+from drcore.backup_windows import COMPLETION_WINDOW_MINUTES, START_WINDOW_MINUTES
 
 BACKUP_NAME_LIMIT = 50  # vault, plan and selection names
 BACKUP_MANAGED_POLICIES = {
     "backup": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "restore": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
 }
-START_WINDOW_MINUTES = 60
-COMPLETION_WINDOW_MINUTES = 360
 
 
 @dataclass

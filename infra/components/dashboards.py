@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from infra.context import PRIMARY, SECONDARY
+from drcore.platform import PRIMARY, SECONDARY
 
 _WIDTH, _HEIGHT, _COLUMNS = 12, 6, 2  # two widgets per row on the 24-unit dashboard grid
 

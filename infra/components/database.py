@@ -13,8 +13,9 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, policy_json
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext, classification_tags, policy_json
 
 ENGINE = "aurora-postgresql"
 DATA_CLASSIFICATION = "confidential"

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import StackConfig
-from infra.context import PRIMARY, RegionContext
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY
+from infra.context import RegionContext
 
 
 @dataclass

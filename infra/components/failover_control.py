@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from infra.components.failover_code import DEPLOYMENT_FILE, DEPLOYMENT_FILE_ENV, HANDLER, code_archive
 from infra.components.failover_iam import AutomationScope, automation_role
 from infra.components.traffic import FailoverRouting
-from infra.config import StackConfig
+from drcore.stack_config import StackConfig
 from infra.context import RegionContext, classification_tags, physical_name, policy_json
 from infra.outputs import control_outputs
 

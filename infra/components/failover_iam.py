@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.context import METRICS_REGION, PRIMARY, SECONDARY, RegionContext, policy_json
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import METRICS_REGION, RegionContext, policy_json
 
 CONTROL_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                          "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.context import PRIMARY, SECONDARY, RegionContext, policy_json
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext, policy_json
 
 # Data class -> the AWS services that encrypt with it on the platform's behalf.
 KEY_CLASSES: dict[str, tuple[str, ...]] = {

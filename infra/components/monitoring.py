@@ -17,8 +17,9 @@ import pulumi_aws as aws
 
 from infra.components.dashboards import DashboardInputs, dashboard_body
 from infra.components.storage_replication import RULE_ID as S3_REPLICATION_RULE_ID
-from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext
 
 # 5xx counts per alarm period that page. Load-balancer errors (no healthy target, overload) are
 # rarer and more serious than application errors, so they page sooner.

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, replica_arn
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext, classification_tags, replica_arn
 
 MASTER_USERNAME = "storefront_admin"
 # RDS rejects these in a master password; the rest of the printable set keeps the entropy high.

@@ -16,8 +16,9 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
-from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext, classification_tags, physical_name, policy_json
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
 ACCESS_LOG_RETENTION_DAYS = 365
 ACCESS_LOG_CLASSIFICATION = "internal"  # request metadata (keys, requesters), no object contents

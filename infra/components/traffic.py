@@ -18,12 +18,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import StackConfig
-from infra.context import PRIMARY, SECONDARY, RegionContext
+from drcore.regions import MIN_HEALTH_CHECKER_REGIONS, ROUTE53_HEALTH_CHECKER_REGIONS
+from drcore.stack_config import StackConfig
+from drcore.platform import PRIMARY, SECONDARY
+from infra.context import RegionContext
 
-# Checkers on three continents: Route 53 counts an endpoint healthy when more than 18% of checkers
-# agree, so a spread keeps a regional internet problem near one checker from triggering failover.
-CHECKER_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
 FAILOVER_TYPES = {PRIMARY: "PRIMARY", SECONDARY: "SECONDARY"}
 
 
@@ -35,7 +34,9 @@ class FailoverRoutingArgs:
     endpoints: dict[str, tuple[pulumi.Input[str], pulumi.Input[str]]]  # role -> (ALB DNS name, ALB zone id)
     fence_alarm_name: pulumi.Input[str]  # the alarm that is in ALARM while the primary is fenced
     fence_alarm_region: str  # the secondary region, where the automation runs
-    checker_regions: tuple[str, ...] = CHECKER_REGIONS
+    # Route 53 counts an endpoint healthy when more than 18% of checkers agree, so checkers on three continents
+    # keep a regional internet problem near one checker from triggering failover.
+    checker_regions: tuple[str, ...] = ROUTE53_HEALTH_CHECKER_REGIONS
 
 
 class FailoverRouting(pulumi.ComponentResource):
@@ -55,7 +56,7 @@ class FailoverRouting(pulumi.ComponentResource):
         if set(args.endpoints) != set(FAILOVER_TYPES):
             raise ValueError(f"FailoverRouting needs exactly the endpoints {sorted(FAILOVER_TYPES)}, "
                              f"got {sorted(args.endpoints)}")
-        if len(args.checker_regions) < 3:
+        if len(args.checker_regions) < MIN_HEALTH_CHECKER_REGIONS:
             raise ValueError("Route 53 needs at least 3 health-checker regions")
 
         self.health_check_ids = {}

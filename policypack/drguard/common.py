@@ -15,10 +15,10 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyProviderResource, PolicyResource,
                            ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity)
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from drguard.vendor.drcore.engine_values import UNKNOWN
+from drguard.vendor.drcore.platform import PRIMARY, ROLES, SECONDARY  # noqa: F401 - the areas take roles from here
+
 AWS_PROVIDER = "pulumi:providers:aws"
-PRIMARY, SECONDARY = "primary", "secondary"
-ROLES = (PRIMARY, SECONDARY)
 
 Provider = Union[PolicyResource, PolicyProviderResource]
 

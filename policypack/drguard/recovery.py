@@ -1,10 +1,9 @@
 """Recovery objectives: the worst-case recovery time and point the deployed settings allow, read off the graph
-with drkit's recovery model, against the recovery targets (rto-rpo-achievable)."""
+with the platform's recovery model (the generated copy in vendor/), against the recovery targets (rto-rpo-achievable)."""
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -15,59 +14,16 @@ from drguard.common import (PRIMARY, ROLES, SECONDARY, as_list, number, of_type,
                             role_of_region, role_regions, status_enabled)
 from drguard.frameworks import NIST, framework
 from drguard.resilience import HEALTH_CHECK, failover_records, failover_type, health_check_of
+from drguard.vendor.drcore.objectives import DATA_TIERS, DISRUPTIONS, SHAPE_HINT, read_recovery_targets
+from drguard.vendor.drcore.platform import PROJECT
+from drguard.vendor.drcore.recovery_model import RecoveryParameters, assess, format_duration
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ECS_SERVICE = "aws:ecs/service:Service"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 REPLICATION_CONFIG = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
-PROJECT = "ecommerce-dr"
-
-DISRUPTIONS = ("azLoss", "regionLoss", "dataCorruption")
-TIERS = ("transactional", "sessions", "objects")
 ROUTE53_ALIAS_TTL_S = 60  # an alias record answers with the TTL of its target (ALB: 60 s)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What drkit.recovery.model.assess reads from a target: rto_minutes and rpo_seconds per tier."""
-    rto_minutes: float
-    rpo_seconds: Mapping[str, float]
-
-
-def _parse_targets(raw: Any, where: str) -> tuple[dict[str, Target], list[str]]:
-    """Targets for every disruption (missing ones unbounded, so never reported) and the defects found."""
-    problems: list[str] = []
-    targets = {d: Target(math.inf, {t: math.inf for t in TIERS}) for d in DISRUPTIONS}
-    if not isinstance(raw, Mapping):
-        return targets, [f"{where} is not an object of disruption -> {{rtoMinutes, rpoSeconds}}"]
-    for disruption, entry in raw.items():
-        if disruption not in DISRUPTIONS:
-            problems.append(f"{where}.{disruption} is not a disruption the recovery model knows "
-                            f"({', '.join(DISRUPTIONS)})")
-            continue
-        if not isinstance(entry, Mapping):
-            problems.append(f"{where}.{disruption} is not an object with rtoMinutes and rpoSeconds")
-            continue
-        rto = number(entry.get("rtoMinutes"), math.inf if entry.get("rtoMinutes") is None else None)
-        if rto is None:
-            problems.append(f"{where}.{disruption}.rtoMinutes is {entry.get('rtoMinutes')!r}, not a number")
-            rto = math.inf
-        rpo = {t: math.inf for t in TIERS}
-        raw_rpo = entry.get("rpoSeconds")
-        if raw_rpo is not None and not isinstance(raw_rpo, Mapping):
-            problems.append(f"{where}.{disruption}.rpoSeconds is not an object of tier -> seconds")
-        elif raw_rpo is not None:
-            for tier, value in raw_rpo.items():
-                seconds = number(value)
-                if tier not in TIERS:
-                    problems.append(f"{where}.{disruption}.rpoSeconds.{tier} is not a data tier ({', '.join(TIERS)})")
-                elif seconds is None:
-                    problems.append(f"{where}.{disruption}.rpoSeconds.{tier} is {value!r}, not a number")
-                else:
-                    rpo[tier] = seconds
-        targets[disruption] = Target(rto, rpo)
-    return targets, problems
 
 
 def _in_role(resource: PolicyResource, role: str, regions: Mapping[str, set[str]]) -> bool:
@@ -86,9 +42,7 @@ def _endpoint_checks(check: PolicyResource | None) -> list[PolicyResource]:
 
 
 def recovery_parameters(resources: list[PolicyResource]):
-    """drkit's RecoveryParameters read off the resource graph, each with the resource it came from."""
-    from drkit.recovery.model import RecoveryParameters  # the pack runs in the repository's venv
-
+    """The recovery model's RecoveryParameters read off the resource graph, each with the resource it came from."""
     regions = role_regions(resources)
     sources: dict[str, str] = {}
     health_checks = of_type(resources, HEALTH_CHECK)
@@ -223,8 +177,6 @@ def _stack_targets() -> Any:
 
 
 def _rto_rpo(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    from drkit.recovery.model import assess, format_duration
-
     setting = args.get_config().get("targets")
     if setting:
         raw, where = setting, "policy setting targets"
@@ -238,10 +190,10 @@ def _rto_rpo(args: StackValidationArgs, report_violation: ReportViolation) -> No
             return
     if not raw:
         args.not_applicable(f"no recovery targets: set this policy's setting `targets` or the {where}")
-    targets, problems = _parse_targets(raw, where)
+    # Missing disruptions and tiers are unbounded: a policy setting may name only the targets it cares about.
+    targets, problems = read_recovery_targets(raw, where, complete=False)
     for problem in problems:
-        report_violation(f"Recovery targets cannot be checked as given: {problem}; fix it to an object of "
-                         "disruption -> {rtoMinutes, rpoSeconds: {transactional, sessions, objects}}.", None)
+        report_violation(f"Recovery targets cannot be checked as given: {problem}; targets are {SHAPE_HINT}.", None)
     params = recovery_parameters(list(args.resources))
     for estimate in assess(params, targets):
         if estimate.meets_target:
@@ -276,7 +228,7 @@ rto_rpo_achievable = StackValidationPolicy(
                 "properties": {
                     "rtoMinutes": {"type": "number", "minimum": 0},
                     "rpoSeconds": {"type": "object", "additionalProperties": False,
-                                   "properties": {tier: {"type": "number", "minimum": 0} for tier in TIERS}},
+                                   "properties": {tier: {"type": "number", "minimum": 0} for tier in DATA_TIERS}},
                 },
             } for disruption in DISRUPTIONS},
             "additionalProperties": False,

@@ -15,6 +15,7 @@ from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, 
 from drguard.common import (PRIMARY, ROLES, SECONDARY, as_list, aws_providers, label, of_type, provider_region,
                             role_providers)
 from drguard.frameworks import NIST, framework
+from drguard.vendor.drcore.regions import AWS_REGIONS
 
 RECORD = "aws:route53/record:Record"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
@@ -120,14 +121,7 @@ route53_failover_pair = StackValidationPolicy(
 
 # -- allowed-regions --------------------------------------------------------------------------------------------
 
-# Copy of infra/regions.py AWS_REGIONS (the pack does not import the program).
-COMMERCIAL_REGIONS = sorted({
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-    "ap-southeast-4", "ap-south-1", "ap-south-2", "ap-east-1", "sa-east-1", "me-south-1", "me-central-1",
-    "af-south-1", "il-central-1", "mx-central-1",
-})
+COMMERCIAL_REGIONS = sorted(AWS_REGIONS)
 
 
 def _allowed_regions(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -9,15 +9,10 @@ from pulumi_policy import (PolicyConfigSchema, ReportViolation, ResourceValidati
 from drguard.common import label, resolved_tags
 from drguard.frameworks import NIST, framework
 from drguard.taggable_types import TAGGABLE_TYPES
+from drguard.vendor.drcore.tags import ALLOWED_TAG_VALUES, REQUIRED_TAG_KEYS
 
-DEFAULT_REQUIRED_TAGS: dict[str, list[str]] = {
-    "Project": [],
-    "Environment": [],
-    "Owner": [],
-    "CostCenter": [],
-    "DataClassification": ["public", "internal", "confidential", "restricted"],
-    "DRRole": ["primary", "secondary", "global"],
-}
+# Every required tag key -> the values it may take (empty: any non-empty value).
+DEFAULT_REQUIRED_TAGS: dict[str, list[str]] = {key: list(ALLOWED_TAG_VALUES.get(key, ())) for key in REQUIRED_TAG_KEYS}
 
 
 def _required_tags(config: Mapping[str, Any]) -> dict[str, list[str]]:

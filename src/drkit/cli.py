@@ -6,11 +6,11 @@ import sys
 from typing import Sequence
 
 from drkit import __version__
-from drkit.commands import (catalogue, checkov, drill, evidence, failover, gate, policy, preview, readiness, report,
-                            rto)
-from drkit.errors import UsageError
+from drkit.commands import (catalogue, checkov, drill, evidence, failover, gate, pack_sync, policy, preview, readiness,
+                            report, rto)
+from drcore.errors import UsageError
 
-COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, drill)
+COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, drill, pack_sync)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 
 
 @dataclass(frozen=True)

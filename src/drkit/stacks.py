@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 from drkit.project import Project, find_project, read_stack_config
-from infra.config import ConfigError, StackConfig, parse_stack_config
+from drcore.stack_config import ConfigError, StackConfig, parse_stack_config
 
 
 @dataclass(frozen=True)

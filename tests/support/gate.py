@@ -9,10 +9,10 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
-from drkit.graph.model import Graph
-from drkit.policy.gate import GateResult, run_gate
+from drkit.graph.resource_graph import Graph
+from drkit.policy_host.evaluation import GateResult, run_gate
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.stacks import REPO
 PACK = REPO / "policypack"
 
 

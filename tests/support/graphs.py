@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from drkit.graph.model import Graph, graph_from_json
+from drkit.graph.resource_graph import Graph, graph_from_json
 
 PROJECT, STACK = "ecommerce-dr", "test"
 ACCOUNT = "111122223333"

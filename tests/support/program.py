@@ -7,7 +7,7 @@ import functools
 import yaml
 
 from drkit.graph.capture import run_program
-from drkit.graph.model import Graph
+from drkit.graph.resource_graph import Graph
 from tests.support.stacks import REPO
 
 

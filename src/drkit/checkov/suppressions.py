@@ -22,7 +22,7 @@ from typing import Any, Iterable
 import yaml
 
 from drkit.checkov.results import PLAN_FRAMEWORK, CheckResult, with_suppression
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 
 SUPPRESSIONS_FILE = "compliance/suppressions.yaml"
 CHECK_LIST_FILE = "compliance/checkov-checks.txt"

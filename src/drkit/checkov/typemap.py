@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 
 TERRAFORM_TYPES: dict[str, str] = {
     "aws:acm/certificate:Certificate": "aws_acm_certificate",

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from drkit.compliance.catalogue import Catalogue, load_catalogue
-from drkit.compliance.model import Control
-from drkit.errors import UsageError
+from drcore.catalogue.model import Catalogue
+from drkit.compliance.catalogue import load_catalogue
+from drcore.catalogue.model import Control
+from drcore.errors import UsageError
 from drkit.project import find_project
 from drkit.stacks import load_stack
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from drkit.drill.scenarios import SCENARIOS, chosen
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 from drkit.project import find_project
 from drkit.stacks import load_stack
 
@@ -34,10 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: moto's server and the emulation are heavy, and only this command needs them.
-    from drkit.compliance.catalogue import read_catalogue
-    from drkit.drill.report_html import write_html
-    from drkit.drill.report_json import write_records
-    from drkit.drill.runner import run_drill
+    from drcore.catalogue.reader import read_catalogue
+    from drkit.compliance.catalogue import catalogue_dir
+    from drkit.drill.html_page import write_html
+    from drkit.drill.record import write_records
+    from drkit.drill.game_day import run_drill
     from drkit.graph.capture import run_program
 
     if not args.local:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot write the drill report into {out} ({exc.strerror}); pass a writable --out") from None
-    titles = {name: entry.title for name, entry in read_catalogue().drills.items()}  # before the drill: bad input
+    titles = {name: entry.title for name, entry in read_catalogue(catalogue_dir()).drills.items()}  # before the drill: bad input
     started = time.perf_counter()
     print(f"drkit drill: running the program offline for stack '{args.stack}' (the emulation is created from its "
           "graph)", file=sys.stderr, flush=True)

@@ -12,12 +12,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from drkit.compliance.catalogue import required_config_rule_identifiers
-from drkit.errors import UsageError
-from drkit.evidence import clients
-from drkit.evidence.document import default_path, write_records
-from drkit.evidence.live_config import CredentialsFailed, RegionReading, complete_readings, read_region
-from drkit.evidence.table import render_region
+from drcore.catalogue.reader import required_config_rule_identifiers
+from drcore.errors import UsageError
+from drkit.compliance.live import clients
+from drkit.compliance.live.document import default_path, write_records
+from drkit.compliance.live.config_rules import CredentialsFailed, RegionReading, complete_readings, read_region
+from drkit.compliance.live.table import render_region
 from drkit.stacks import load_stack
 
 _IDENTIFIER = re.compile(r"^[A-Z0-9_]+$")

@@ -13,13 +13,14 @@ import json
 import sys
 from pathlib import Path
 
-from drkit.errors import UsageError
-from drkit.failover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
-from drkit.failover.deployment import Deployment, deployment_from_stack, load_deployment_file
-from drkit.failover.plan import build_plan
-from drkit.failover.runner import Runner
-from drkit.failover.steps import RunOptions
-from drkit.failover.timeline import render_text, result_document
+from drcore.errors import UsageError
+from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
+from drfailover.deployment import Deployment
+from drkit.deployments import deployment_from_stack, load_deployment
+from drfailover.plan import build_plan
+from drfailover.execution import Runner
+from drfailover.steps import RunOptions
+from drfailover.timeline import render_text, result_document
 from drkit.stacks import load_stack
 
 HELP = {
@@ -115,7 +116,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
 def _deployment(args: argparse.Namespace) -> Deployment:
     if args.outputs:
         config = load_stack(args.stack).config if args.stack else None
-        return load_deployment_file(args.outputs, config)
+        return load_deployment(args.outputs, config)
     if args.stack:
         print(f"drkit {args.operation}: running the program offline for stack '{args.stack}'...", file=sys.stderr)
         return deployment_from_stack(args.stack)

@@ -6,11 +6,11 @@ import json
 import sys
 from pathlib import Path
 
-from drkit.errors import UsageError
-from drkit.graph.model import Graph, load_graph
-from drkit.policy.gate import PolicyGate
-from drkit.policy.host import LogEntry
-from drkit.policy.render import render_json, render_text
+from drcore.errors import UsageError
+from drkit.graph.resource_graph import Graph, load_graph
+from drkit.policy_host.evaluation import PolicyGate
+from drkit.policy_host.host import LogEntry
+from drkit.policy_host.render import render_json, render_text
 from drkit.project import find_project, read_stack_config
 
 

@@ -12,11 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-from drkit.errors import UsageError
-from drkit.failover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
-from drkit.failover.deployment import load_deployment_file
-from drkit.failover.readiness import ReadinessContext, region_extras, run_readiness
+from drcore.errors import UsageError
+from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
+from drkit.deployments import load_deployment
+from drkit.readiness.check import ReadinessContext, region_extras
+from drkit.readiness.suite import run_readiness
 from drkit.stacks import load_stack
+from drcore.backup_windows import copy_window_seconds
 
 PROBE_ROLES = ("primary", "secondary")
 
@@ -41,24 +43,16 @@ def run(args: argparse.Namespace) -> int:
     if args.outputs is None:
         raise UsageError("readiness reads the deployed stack: pass --outputs FILE, written by 'pulumi stack output "
                          "--json --show-secrets > FILE' (the offline preview has no real ids to check)")
-    deployment = load_deployment_file(args.outputs, stack.config)
+    deployment = load_deployment(args.outputs, stack.config)
     extras, probes = region_extras(_raw_outputs(args.outputs), str(args.outputs)), _probes(args.probe)
     context = ReadinessContext(deployment, _clients(args, deployment.secondary_region), extras,
                                backup_schedule=stack.config.backup.schedule_expression,
-                               copy_window_s=backup_copy_window_seconds(), probes=probes)
+                               copy_window_s=copy_window_seconds(), probes=probes)
     print(f"drkit readiness: checking {deployment.secondary_region} for stack '{args.stack}' "
           f"(primary {deployment.primary_region} read with short timeouts)...", file=sys.stderr, flush=True)
     report = run_readiness(context, args.stack)
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.render_text())
     return 0 if report.ready else 1
-
-
-def backup_copy_window_seconds() -> float:
-    """How long after its scheduled time a copy may still arrive: the plan rule's start and completion windows,
-    as the program sets them (the copy runs within the backup job's completion window)."""
-    from infra.components.backup import COMPLETION_WINDOW_MINUTES, START_WINDOW_MINUTES
-
-    return float(START_WINDOW_MINUTES + COMPLETION_WINDOW_MINUTES) * 60
 
 
 def _clients(args: argparse.Namespace, recovery_region: str) -> AwsClients:
@@ -70,7 +64,7 @@ def _clients(args: argparse.Namespace, recovery_region: str) -> AwsClients:
 
 
 def _raw_outputs(path: Path) -> dict:
-    """The outputs mapping itself (load_deployment_file has already refused a file that is not one)."""
+    """The outputs mapping itself (load_deployment has already refused a file that is not one)."""
     data = json.loads(Path(path).read_text())
     return data["outputs"] if "resources" in data and "outputs" in data else data
 

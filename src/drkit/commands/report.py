@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 from drkit.project import find_project
 from drkit.report.bundle import write_bundle
-from drkit.report.collect import Collected, EvidenceInputs, collect
+from drkit.gate.pipeline import Collected, EvidenceInputs, collect
 from drkit.report.console import path_lines, summary_lines, timing_line
 from drkit.report.locations import SourceLocator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from drkit.recovery.model import assess, format_duration
+from drcore.recovery_model import assess, format_duration
 from drkit.stacks import load_stack
 
 

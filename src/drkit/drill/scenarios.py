@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
+from drcore.platform import PRIMARY, SECONDARY
 
 if TYPE_CHECKING:
     from drkit.emulation import EmulatedEnvironment
 
-PRIMARY, SECONDARY = "primary", "secondary"
 DEFAULT_SEQUENCE = ("region-loss-failover", "failback")
 METRIC_PERIOD_S = 60  # CloudWatch's standard resolution, what the automation reads replication lag at
 

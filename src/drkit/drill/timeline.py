@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, TextIO
 
-from drkit.failover.control_table import iso
+from drfailover.control_table import iso
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from drkit.emulation.materialize import Build
-    from drkit.graph.model import Resource
+    from drkit.graph.resource_graph import Resource
 
 Creator = Callable[["Resource", dict[str, Any], "Build"], dict[str, str]]
 EMULATED_PASSWORD = "Emulated-Password-1"  # the graph holds no secret values; moto needs some value

@@ -26,12 +26,12 @@ from drkit.emulation.materialize import Materialized, materialize
 from drkit.emulation.moto_server import DEFAULT_ACCOUNT, MotoServer, new_client
 from drkit.emulation.proxy import Call, RegionalProxy
 from drkit.emulation.replication_metrics import publish_replication_lag, replication_metrics
-from drkit.errors import UsageError
-from drkit.graph.model import Graph
+from drcore.errors import UsageError
+from drcore.platform import ROLES
+from drkit.graph.resource_graph import Graph
 
-ROLES = ("primary", "secondary")
 # The endpoints-map key of the global services' endpoint (Route 53), apart from every region's, so a
-# regional outage leaves it up; the failover clients send Route 53 there (drkit.failover.clients).
+# regional outage leaves it up; the failover clients send Route 53 there (drfailover.clients).
 GLOBAL_ENDPOINT = "global"
 GLOBAL_SIGNING_REGION = "us-east-1"
 BASELINE_REPLICATION_LAG_SECONDS = 1.0  # a healthy steady state, well inside every RPO target

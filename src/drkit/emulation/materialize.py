@@ -22,7 +22,7 @@ from drkit.emulation import creators as core
 from drkit.emulation import creators_ops as ops
 from drkit.emulation.moto_server import new_client
 from drkit.graph.mocks import PlatformMocks
-from drkit.graph.model import SECRET_SIG, SIG_KEY, Graph, Resource
+from drkit.graph.resource_graph import SECRET_SIG, SIG_KEY, Graph, Resource
 
 CREATORS: dict[str, Callable[..., dict[str, str]]] = {
     "aws:kms/key:Key": core.kms_key, "aws:kms/replicaKey:ReplicaKey": core.kms_replica_key,

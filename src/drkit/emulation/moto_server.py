@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 
 LOOPBACK = "127.0.0.1"
 # Credentials moto accepts; they can never reach a real account, and the endpoint is always loopback.

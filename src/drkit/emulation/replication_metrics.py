@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from drkit.graph.model import Graph
+from drkit.graph.resource_graph import Graph
 
 if TYPE_CHECKING:
     from drkit.emulation.gaps.cloudwatch_alarms import AlarmEvaluation

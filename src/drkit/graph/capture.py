@@ -24,9 +24,9 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from drkit.errors import UsageError
+from drcore.errors import UsageError
 from drkit.graph.mocks import PlatformMocks
-from drkit.graph.model import REDACTED, SECRET_SIG, SIG_KEY, UNKNOWN, Graph, Resource, normalize_number
+from drkit.graph.resource_graph import REDACTED, SECRET_SIG, SIG_KEY, UNKNOWN, Graph, Resource, normalize_number
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from drkit.graph.model import Graph
+from drkit.graph.resource_graph import Graph
 
 
 def summarize(graph: Graph) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from drkit.report.html import resource_name
-from drkit.report.run import ComplianceRun
+from drkit.report.compliance_run import ComplianceRun
 
 
 def summary_lines(run: ComplianceRun) -> list[str]:

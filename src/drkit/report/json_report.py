@@ -10,8 +10,8 @@ from importlib import resources
 from typing import Any
 
 from drkit import __version__
-from drkit.compliance.model import ControlStatus, EvidenceResult, Finding
-from drkit.report.run import ComplianceRun
+from drkit.compliance.assessment import ControlStatus, EvidenceResult, Finding
+from drkit.report.compliance_run import ComplianceRun
 
 SCHEMA_VERSION = 1
 

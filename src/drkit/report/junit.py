@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-from drkit.compliance.model import ControlStatus
-from drkit.report.run import ComplianceRun
+from drkit.compliance.assessment import ControlStatus
+from drkit.report.compliance_run import ComplianceRun
 
 
 def render_junit(run: ComplianceRun) -> str:

@@ -5,8 +5,8 @@ report has them all.
 """
 from __future__ import annotations
 
-from drkit.compliance.model import Finding
-from drkit.report.run import ComplianceRun
+from drkit.compliance.assessment import Finding
+from drkit.report.compliance_run import ComplianceRun
 
 MAX_FAILURE_ROWS = 40
 _CELL_LIMIT = 300

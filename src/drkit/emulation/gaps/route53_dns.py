@@ -13,6 +13,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
+from drcore.regions import ROUTE53_HOME_REGION
 
 if TYPE_CHECKING:
     from drkit.emulation.gaps import GapContext
@@ -35,7 +36,7 @@ class FailoverAnswers:
     def test_dns_answer(self, request: AwsRequest, context: "GapContext") -> ProxyResponse:
         params = request.query_params()
         zone_id, name, kind = params.get("hostedzoneid", ""), params.get("recordname", ""), params.get("recordtype", "")
-        route53 = self.moto.client("route53", "us-east-1")
+        route53 = self.moto.client("route53", ROUTE53_HOME_REGION)
         try:
             values, code = self.answer(zone_id, name, kind)
         except route53.exceptions.NoSuchHostedZone:
@@ -89,7 +90,7 @@ class FailoverAnswers:
             return False
 
     def _record_sets(self, zone_id: str) -> list[dict[str, Any]]:
-        route53 = self.moto.client("route53", "us-east-1")
+        route53 = self.moto.client("route53", ROUTE53_HOME_REGION)
         pages = route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
         return [record for page in pages for record in page["ResourceRecordSets"]]
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
+from drcore.regions import ROUTE53_HEALTH_CHECKER_REGIONS, ROUTE53_HOME_REGION
 
 if TYPE_CHECKING:
     from drkit.emulation.gaps import GapContext
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 NAMESPACE = XML_NAMESPACES["route53"]
 PROBE_TIMEOUT_SECONDS = 2.0
-DEFAULT_CHECKER_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+# A check that names no checker regions gets AWS's whole default set; the emulation plays the platform's own set.
+DEFAULT_CHECKER_REGIONS = ROUTE53_HEALTH_CHECKER_REGIONS
 _ENDPOINT_TYPES = {"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"}
 _MAX_DEPTH = 5
 
@@ -73,7 +75,7 @@ class HealthCheckStatus:
         healthy, detail = self.status(check_id, config)
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         regions = (config.get("Regions") or list(DEFAULT_CHECKER_REGIONS)) if config["Type"] in _ENDPOINT_TYPES \
-            else [DEFAULT_CHECKER_REGIONS[0]]
+            else [ROUTE53_HOME_REGION]
         text = f"{'Success' if healthy else 'Failure'}: {detail}"
         observations = "".join(
             f"<HealthCheckObservation><Region>{xml_text(region)}</Region><IPAddress>127.0.0.1</IPAddress>"
@@ -155,7 +157,7 @@ class HealthCheckStatus:
                                      f"(threshold {threshold})"
 
     def _config(self, check_id: str) -> dict[str, Any] | None:
-        route53 = self.moto.client("route53", "us-east-1")
+        route53 = self.moto.client("route53", ROUTE53_HOME_REGION)
         try:
             return route53.get_health_check(HealthCheckId=check_id)["HealthCheck"]["HealthCheckConfig"]
         except route53.exceptions.NoSuchHealthCheck:

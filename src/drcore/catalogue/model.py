@@ -1,0 +1,89 @@
+"""The catalogue's vocabulary: controls and the evidence that proves them, the AWS Config rules it deploys, the
+drills it requires and the conformance packs it answers to."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal, Mapping
+
+from .managed_rules import RuleParameter
+
+EvidenceKind = Literal["policy", "config-rule", "checkov", "test", "drill"]
+EVIDENCE_KINDS: tuple[str, ...] = ("policy", "config-rule", "checkov", "test", "drill")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What proves a control, by id: policy names, AWS Config managed rule identifiers, checkov check ids,
+    test node ids (path::function) and drill scenario names."""
+
+    policies: tuple[str, ...] = ()
+    config_rules: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ()
+    drills: tuple[str, ...] = ()
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        for kind, ids in (("policy", self.policies), ("config-rule", self.config_rules), ("checkov", self.checkov),
+                          ("test", self.tests), ("drill", self.drills)):
+            for evidence_id in ids:
+                yield kind, evidence_id
+
+    @property
+    def automated(self) -> bool:
+        return bool(self.policies or self.config_rules or self.checkov or self.tests or self.drills)
+
+
+@dataclass(frozen=True)
+class Control:
+    framework: str  # catalogue key, e.g. "pci-dss-4.0"
+    framework_name: str  # e.g. "PCI DSS v4.0"
+    id: str  # the framework's own control id, e.g. "3.5.1"
+    title: str  # in our own words
+    evidence: Evidence
+
+    @property
+    def key(self) -> str:
+        return f"{self.framework}:{self.id}"
+
+
+@dataclass(frozen=True)
+class ConfigRuleDefinition:
+    identifier: str  # AWS managed rule identifier
+    name: str  # rule name (kebab-case), unique per region
+    parameters: Mapping[str, str]  # values may hold {stack.config} references
+    parameter_types: Mapping[str, RuleParameter]  # each parameter's declared type, to check resolved values
+    resource_types: tuple[str, ...]  # the rule's scope; empty = account-level, no scope
+    global_scope: bool  # evaluates account-wide IAM / root settings: one region would do
+    controls: tuple[str, ...]  # keys of the controls that name it
+
+
+@dataclass(frozen=True)
+class Drill:
+    name: str
+    title: str
+    disruption: str
+    cadence: str
+    proves: str
+
+
+@dataclass(frozen=True)
+class ConformancePack:
+    key: str
+    name: str
+    deployed: tuple[str, ...]
+    not_deployed: Mapping[str, str]  # identifier -> why it is not deployed
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    controls: tuple[Control, ...]
+    frameworks: Mapping[str, str]  # key -> display name
+    config_rules: Mapping[str, ConfigRuleDefinition]  # identifier -> how it is deployed
+    drills: Mapping[str, Drill]
+    conformance_packs: Mapping[str, ConformancePack]
+
+    def controls_of(self, framework: str) -> list[Control]:
+        return [c for c in self.controls if c.framework == framework]
+
+    def counts(self) -> dict[str, int]:
+        return {key: len(self.controls_of(key)) for key in self.frameworks}

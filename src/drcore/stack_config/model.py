@@ -1,0 +1,116 @@
+"""The typed stack configuration: what a validated Pulumi.<stack>.yaml holds, and the error a bad value raises."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..objectives import RecoveryTarget
+from ..platform import PROJECT
+from ..tags import DATA_CLASSIFICATION_TAG, DR_ROLE_TAG, ENVIRONMENT_TAG
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+
+class ConfigError(ValueError):
+    """A stack config value is missing or wrong; the message names the key and the fix."""
+
+    def __init__(self, key: str, problem: str, fix: str):
+        self.key = key
+        super().__init__(f"stack config '{PROJECT}:{key}' {problem}; {fix}")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    primary_cidr: str
+    secondary_cidr: str
+    availability_zones: int
+    nat_gateways_per_region: int
+
+
+@dataclass(frozen=True)
+class ComputeConfig:
+    image: str
+    container_port: int
+    cpu: int
+    memory: int
+    desired_count: int
+    min_count: int
+    max_count: int
+    warm_up_seconds: int
+    health_check_path: str
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    engine_version: str
+    instance_class: str
+    primary_instances: int
+    secondary_instances: int  # 0 = headless secondary cluster
+    backup_retention_days: int
+    database_name: str
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    tables: tuple[str, ...]
+    buckets: Mapping[str, str]  # bucket purpose -> DataClassification
+    replicated_classifications: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    zone_name: str
+    record_name: str
+    ttl_seconds: int
+    health_check_interval_seconds: int
+    health_check_failure_threshold: int
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    schedule_expression: str
+    retention_days: int
+    copy_retention_days: int
+    vault_lock_min_retention_days: int
+    vault_lock_max_retention_days: int
+    vault_lock_changeable_for_days: int
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    alarm_email: str
+    alarm_period_seconds: int
+    alarm_evaluation_periods: int
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    environment: str
+    primary_region: str
+    secondary_region: str
+    standby_capacity_fraction: float
+    tags: Mapping[str, str]
+    network: NetworkConfig
+    compute: ComputeConfig
+    database: DatabaseConfig
+    data: DataConfig
+    dns: DnsConfig
+    backup: BackupConfig
+    monitoring: MonitoringConfig
+    recovery_targets: Mapping[str, RecoveryTarget]
+    scale_factor: int = 1
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def regions(self) -> tuple[str, str]:
+        return (self.primary_region, self.secondary_region)
+
+    def base_tags(self, dr_role: str) -> dict[str, str]:
+        """Tags every resource in the region with this DR role carries (provider default tags)."""
+        tags = dict(self.tags)
+        tags.update({ENVIRONMENT_TAG: self.environment, DR_ROLE_TAG: dr_role, DATA_CLASSIFICATION_TAG: "internal"})
+        return tags
+
+

@@ -1,0 +1,238 @@
+"""Parsing each section of the stack config into its typed form, naming the key and the fix on any bad value."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Callable, Mapping
+
+from ..objectives import RecoveryTarget, read_recovery_targets
+from ..regions import AWS_REGIONS
+from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
+from .model import (
+    NAME_RE, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig,
+    NetworkConfig,
+)
+
+
+class _Section:
+    """Reads one mapping-valued key, tracking the dotted path for error messages."""
+
+    def __init__(self, key: str, value: Any, known: tuple[str, ...] | None = None):
+        if not isinstance(value, Mapping):
+            raise ConfigError(key, f"must be a mapping, got {type(value).__name__}",
+                              "write it as a YAML mapping of sub-keys")
+        self.key, self.value = key, value
+        if known is not None:
+            for sub in value:
+                if sub not in known:
+                    raise ConfigError(f"{key}.{sub}", "is not a known setting",
+                                      f"use one of: {', '.join(known)}")
+
+    def _get(self, sub: str, default: Any = None) -> Any:
+        if sub not in self.value:
+            if default is None:
+                raise ConfigError(f"{self.key}.{sub}", "is missing", "set it in Pulumi.<stack>.yaml")
+            return default
+        return self.value[sub]
+
+    def int(self, sub: str, low: int, high: int, default: int | None = None) -> int:
+        value = self._get(sub, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            value = coerce(value, int, f"{self.key}.{sub}", "a whole number")
+        if not low <= value <= high:
+            raise ConfigError(f"{self.key}.{sub}", f"is {value}, outside {low}..{high}",
+                              f"choose a value from {low} to {high}")
+        return value
+
+    def num(self, sub: str, low: float, high: float, default: float | None = None) -> float:
+        value = coerce(self._get(sub, default), float, f"{self.key}.{sub}", "a number")
+        if not low <= value <= high:
+            raise ConfigError(f"{self.key}.{sub}", f"is {value:g}, outside {low:g}..{high:g}",
+                              f"choose a value from {low:g} to {high:g}")
+        return value
+
+    def str(self, sub: str, default: str | None = None, pattern: str | None = None, hint: str = "") -> str:
+        value = self._get(sub, default)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{self.key}.{sub}", "must be a non-empty string", "set a text value")
+        if pattern and not re.fullmatch(pattern, value):
+            raise ConfigError(f"{self.key}.{sub}", f"is '{value}', not {hint}", f"write {hint}")
+        return value
+
+
+def coerce(value: Any, kind: Callable[[Any], Any], key: str, what: str) -> Any:
+    # Pulumi config values arrive as strings from the CLI (`pulumi config set x 3`), so accept numeric text.
+    if isinstance(value, bool):
+        raise ConfigError(key, f"is {value}, not {what}", f"set {what}")
+    try:
+        result = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(key, f"is '{value}', not {what}", f"set {what}") from None
+    if kind is int and isinstance(value, float) and value != result:
+        raise ConfigError(key, f"is {value}, not {what}", f"set {what}")
+    return result
+
+
+def parse_region(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not value:
+        raise ConfigError(key, "is missing", "set it to an AWS region such as us-east-1")
+    if value not in AWS_REGIONS:
+        raise ConfigError(key, f"is '{value}', not a known AWS region", "use a region code such as us-east-1 or eu-west-1")
+    return value
+
+
+def parse_network(raw: Any) -> NetworkConfig:
+    section = _Section("network", raw, ("primaryCidr", "secondaryCidr", "availabilityZones", "natGatewaysPerRegion"))
+    networks = {}
+    for sub in ("primaryCidr", "secondaryCidr"):
+        text = section.str(sub)
+        try:
+            net = ipaddress.IPv4Network(text, strict=True)
+        except ValueError:
+            raise ConfigError(f"network.{sub}", f"is '{text}', not an IPv4 network in CIDR form",
+                              "write it like 10.10.0.0/16") from None
+        if not 16 <= net.prefixlen <= 20:
+            raise ConfigError(f"network.{sub}", f"is a /{net.prefixlen}", "use a prefix from /16 to /20 so 9 subnets fit")
+        if not net.is_private:
+            raise ConfigError(f"network.{sub}", f"is '{text}', a public range", "use an RFC 1918 private range")
+        networks[sub] = net
+    if networks["primaryCidr"].overlaps(networks["secondaryCidr"]):
+        raise ConfigError("network.secondaryCidr", f"overlaps network.primaryCidr ({networks['primaryCidr']})",
+                          "give each region its own non-overlapping range so the VPCs can be peered")
+    azs = section.int("availabilityZones", 2, 3, 3)
+    return NetworkConfig(
+        primary_cidr=str(networks["primaryCidr"]), secondary_cidr=str(networks["secondaryCidr"]),
+        availability_zones=azs, nat_gateways_per_region=section.int("natGatewaysPerRegion", 1, azs, 1),
+    )
+
+
+def parse_compute(raw: Any) -> ComputeConfig:
+    section = _Section("compute", raw, ("image", "containerPort", "cpu", "memory", "desiredCount", "minCount",
+                                         "maxCount", "warmUpSeconds", "healthCheckPath"))
+    cpu = section.int("cpu", 256, 16384)
+    if cpu not in (256, 512, 1024, 2048, 4096, 8192, 16384):
+        raise ConfigError("compute.cpu", f"is {cpu}, not a Fargate CPU size", "use 256, 512, 1024, 2048, 4096, 8192 or 16384")
+    minimum = section.int("minCount", 1, 1000)
+    desired = section.int("desiredCount", 1, 1000)
+    maximum = section.int("maxCount", 1, 1000)
+    if not minimum <= desired <= maximum:
+        raise ConfigError("compute.desiredCount", f"is {desired}, not between minCount {minimum} and maxCount {maximum}",
+                          "make minCount <= desiredCount <= maxCount")
+    return ComputeConfig(
+        image=section.str("image"), container_port=section.int("containerPort", 1, 65535, 8080),
+        cpu=cpu, memory=section.int("memory", 512, 122880), desired_count=desired, min_count=minimum,
+        max_count=maximum, warm_up_seconds=section.int("warmUpSeconds", 10, 1800, 90),
+        health_check_path=section.str("healthCheckPath", "/health/deep", r"/[A-Za-z0-9/_.-]*", "a URL path starting with /"),
+    )
+
+
+def parse_database(raw: Any) -> DatabaseConfig:
+    section = _Section("database", raw, ("engineVersion", "instanceClass", "primaryInstances", "secondaryInstances",
+                                          "backupRetentionDays", "databaseName"))
+    return DatabaseConfig(
+        engine_version=section.str("engineVersion", pattern=r"\d+(\.\d+)?", hint="a PostgreSQL version such as 16.4"),
+        instance_class=section.str("instanceClass", pattern=r"db\.[a-z0-9]+\.[a-z0-9]+", hint="an instance class such as db.r6g.large"),
+        primary_instances=section.int("primaryInstances", 1, 15),
+        secondary_instances=section.int("secondaryInstances", 0, 15),
+        backup_retention_days=section.int("backupRetentionDays", 1, 35),
+        database_name=section.str("databaseName", "storefront", r"[a-z][a-z0-9_]{0,62}", "a lower-case identifier"),
+    )
+
+
+def parse_data(raw: Any) -> DataConfig:
+    section = _Section("data", raw, ("tables", "buckets", "replicatedClassifications"))
+    tables = section._get("tables")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, str) and NAME_RE.match(t) for t in tables):
+        raise ConfigError("data.tables", "must be a non-empty list of lower-case names", "write e.g. [carts, sessions]")
+    if len(set(tables)) != len(tables):
+        raise ConfigError("data.tables", "names a table twice", "list each table once")
+    buckets = section._get("buckets")
+    if not isinstance(buckets, Mapping) or not buckets:
+        raise ConfigError("data.buckets", "must map bucket purposes to a DataClassification",
+                          "write e.g. {media: internal, exports: confidential}")
+    for purpose, classification in buckets.items():
+        if not isinstance(purpose, str) or not NAME_RE.match(purpose):
+            raise ConfigError("data.buckets", f"has purpose '{purpose}', not a lower-case name", "use names like media")
+        if classification not in DATA_CLASSIFICATIONS:
+            raise ConfigError(f"data.buckets.{purpose}", f"is '{classification}', not a data classification",
+                              f"use one of: {', '.join(DATA_CLASSIFICATIONS)}")
+    replicated = section._get("replicatedClassifications", ["internal", "confidential", "restricted"])
+    if not isinstance(replicated, list) or any(c not in DATA_CLASSIFICATIONS for c in replicated):
+        raise ConfigError("data.replicatedClassifications", "must be a list of data classifications",
+                          f"use values from: {', '.join(DATA_CLASSIFICATIONS)}")
+    return DataConfig(tables=tuple(tables), buckets=dict(buckets), replicated_classifications=tuple(replicated))
+
+
+def parse_dns(raw: Any) -> DnsConfig:
+    section = _Section("dns", raw, ("zoneName", "recordName", "ttlSeconds", "healthCheckIntervalSeconds",
+                                     "healthCheckFailureThreshold"))
+    hostname = r"([a-z0-9-]+\.)+[a-z]{2,}"
+    zone = section.str("zoneName", pattern=hostname, hint="a DNS zone such as shop.example.com")
+    record = section.str("recordName", pattern=hostname, hint="a host name such as www.shop.example.com")
+    if record != zone and not record.endswith("." + zone):
+        raise ConfigError("dns.recordName", f"is '{record}', outside zone '{zone}'", f"use a name ending in .{zone}")
+    interval = section.int("healthCheckIntervalSeconds", 10, 30)
+    if interval not in (10, 30):
+        raise ConfigError("dns.healthCheckIntervalSeconds", f"is {interval}", "Route 53 allows only 10 or 30")
+    return DnsConfig(zone_name=zone, record_name=record, ttl_seconds=section.int("ttlSeconds", 0, 86400),
+                     health_check_interval_seconds=interval,
+                     health_check_failure_threshold=section.int("healthCheckFailureThreshold", 1, 10))
+
+
+def parse_backup(raw: Any) -> BackupConfig:
+    section = _Section("backup", raw, ("scheduleExpression", "retentionDays", "copyRetentionDays",
+                                        "vaultLockMinRetentionDays", "vaultLockMaxRetentionDays",
+                                        "vaultLockChangeableForDays"))
+    config = BackupConfig(
+        schedule_expression=section.str("scheduleExpression", pattern=r"(cron|rate)\(.+\)", hint="a cron(...) or rate(...) expression"),
+        retention_days=section.int("retentionDays", 1, 36500),
+        copy_retention_days=section.int("copyRetentionDays", 1, 36500),
+        vault_lock_min_retention_days=section.int("vaultLockMinRetentionDays", 1, 36500),
+        vault_lock_max_retention_days=section.int("vaultLockMaxRetentionDays", 1, 36500),
+        vault_lock_changeable_for_days=section.int("vaultLockChangeableForDays", 3, 36500),
+    )
+    if config.vault_lock_min_retention_days > config.vault_lock_max_retention_days:
+        raise ConfigError("backup.vaultLockMinRetentionDays", "is greater than vaultLockMaxRetentionDays",
+                          "make the minimum no larger than the maximum")
+    for sub, days in (("retentionDays", config.retention_days), ("copyRetentionDays", config.copy_retention_days)):
+        if not config.vault_lock_min_retention_days <= days <= config.vault_lock_max_retention_days:
+            raise ConfigError(f"backup.{sub}", f"is {days}, outside the vault lock's "
+                              f"{config.vault_lock_min_retention_days}..{config.vault_lock_max_retention_days} days",
+                              "keep recovery points within the vault lock's retention range or the lock rejects them")
+    return config
+
+
+def parse_monitoring(raw: Any) -> MonitoringConfig:
+    section = _Section("monitoring", raw, ("alarmEmail", "alarmPeriodSeconds", "alarmEvaluationPeriods"))
+    period = section.int("alarmPeriodSeconds", 10, 3600, 60)
+    if period not in (10, 30) and period % 60:
+        raise ConfigError("monitoring.alarmPeriodSeconds", f"is {period}", "CloudWatch allows 10, 30 or a multiple of 60")
+    return MonitoringConfig(
+        alarm_email=section.str("alarmEmail", pattern=r"[^@\s]+@[^@\s]+\.[a-z]{2,}", hint="an e-mail address"),
+        alarm_period_seconds=period, alarm_evaluation_periods=section.int("alarmEvaluationPeriods", 1, 10, 2),
+    )
+
+
+def parse_recovery_targets(raw: Any) -> dict[str, RecoveryTarget]:
+    targets, problems = read_recovery_targets(raw, complete=True)
+    if problems:
+        raise ConfigError(problems[0].key, problems[0].problem, problems[0].fix)
+    return targets
+
+
+def parse_tags(raw: Any) -> dict[str, str]:
+    section = _Section("tags", raw)
+    tags = {}
+    for key in CONFIGURED_TAG_KEYS:
+        if key not in section.value or not str(section.value[key]).strip():
+            raise ConfigError(f"tags.{key}", "is missing", f"set a value for the required tag {key}")
+    for key, value in section.value.items():
+        if key in DERIVED_TAG_KEYS:
+            raise ConfigError(f"tags.{key}", "is derived by the program", f"remove it: {key} is set per region/resource")
+        if not isinstance(value, (str, int)) or not str(value).strip() or len(str(value)) > 256:
+            raise ConfigError(f"tags.{key}", "must be a text value of 1 to 256 characters", "set a short text value")
+        tags[str(key)] = str(value)
+    return tags
+
+

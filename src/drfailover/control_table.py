@@ -1,0 +1,145 @@
+"""The DynamoDB control table of the recovery region: its layout, and reading what is in it.
+
+Layout (docs/failover-design.md): lock `pk=lock, sk=failover`; a run's header `pk=run#<id>, sk=header`
+and its steps `sk=step#<nn>#<name>`; traffic state `pk=state, sk=traffic`. A run's writes are in
+drfailover.journal.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+LOCK_KEY = {"pk": "lock", "sk": "failover"}
+TRAFFIC_KEY = {"pk": "state", "sk": "traffic"}
+LEASE_SECONDS = 15 * 60
+_SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    owner: str
+    run_id: str
+    operation: str
+    expires_at: float
+
+    def describe(self) -> str:
+        return f"{self.operation} run {self.run_id} by {self.owner} (lease until {iso(self.expires_at)})"
+
+
+@dataclass(frozen=True)
+class RunHeader:
+    run_id: str
+    operation: str
+    mode: str
+    started_at: str
+    state: str  # running | done | failed
+
+
+@dataclass
+class StepRecord:
+    index: int
+    name: str
+    status: str  # started | done | failed | skipped
+    started_at: float
+    finished_at: float | None = None
+    detail: str = ""
+    optional: bool = False
+
+    @property
+    def sk(self) -> str:
+        return f"step#{self.index:02d}#{self.name}"
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at or self.started_at) - self.started_at
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "skipped") or (self.status == "failed" and self.optional)
+
+
+@dataclass(frozen=True)
+class TrafficState:
+    active_region: str
+    since: str
+    run_id: str
+
+
+@dataclass
+class ControlSnapshot:
+    lock: LockInfo | None
+    traffic: TrafficState | None
+    unfinished: list[RunHeader] = field(default_factory=list)  # newest first
+
+
+class ControlTable:
+    def __init__(self, client: Any, table_name: str, clock: Callable[[], float] = time.time):
+        self.client, self.table, self.clock = client, table_name, clock
+
+    def snapshot(self) -> ControlSnapshot:
+        """Lock, traffic state and unfinished run headers in one strongly consistent scan."""
+        items, start = [], None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            page = self.client.scan(TableName=self.table, ConsistentRead=True,
+                                    FilterExpression="pk IN (:lock, :state) OR (sk = :header AND #s <> :done)",
+                                    ExpressionAttributeNames={"#s": "state"},
+                                    ExpressionAttributeValues=to_ddb({":lock": "lock", ":state": "state",
+                                                                    ":header": "header", ":done": "done"}), **kwargs)
+            items.extend(from_ddb(i) for i in page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        lock = traffic = None
+        headers = []
+        for item in items:
+            if (item["pk"], item["sk"]) == (LOCK_KEY["pk"], LOCK_KEY["sk"]):
+                lock = LockInfo(item["owner"], item["runId"], item["operation"], float(item["expiresAt"]))
+            elif (item["pk"], item["sk"]) == (TRAFFIC_KEY["pk"], TRAFFIC_KEY["sk"]):
+                traffic = TrafficState(item["activeRegion"], item["since"], item.get("runId", ""))
+            elif item["sk"] == "header":
+                headers.append(header_from(item))
+        headers.sort(key=lambda h: h.started_at, reverse=True)
+        return ControlSnapshot(lock, traffic, headers)
+
+    def run(self, run_id: str) -> tuple[RunHeader | None, dict[str, StepRecord]]:
+        items = self.client.query(TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :pk",
+                                  ExpressionAttributeValues=to_ddb({":pk": f"run#{run_id}"})).get("Items", [])
+        header, steps = None, {}
+        for item in map(from_ddb, items):
+            if item["sk"] == "header":
+                header = header_from(item)
+            elif item["sk"].startswith("step#"):
+                record = StepRecord(index=int(item["index"]), name=item["name"], status=item["status"],
+                                    started_at=float(item["startedAtEpoch"]),
+                                    finished_at=float(item["finishedAtEpoch"]) if "finishedAtEpoch" in item else None,
+                                    detail=item.get("detail", ""), optional=bool(item.get("optional", False)))
+                steps[record.name] = record
+        return header, steps
+
+
+def header_from(item: dict[str, Any]) -> RunHeader:
+    return RunHeader(run_id=item["pk"].split("#", 1)[1], operation=item.get("operation", ""),
+                     mode=item.get("mode", ""), started_at=item.get("startedAt", ""), state=item.get("state", ""))
+
+
+def to_ddb(values: dict[str, Any]) -> dict[str, Any]:
+    """Attribute values in DynamoDB's wire form (floats as Decimal, which boto3 requires)."""
+
+    def convert(value: Any) -> Any:
+        return Decimal(str(value)) if isinstance(value, float) else value
+
+    return {k: _SERIALIZER.serialize(convert(v)) for k, v in values.items()}
+
+
+def from_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _DESERIALIZER.deserialize(v) for k, v in item.items()}

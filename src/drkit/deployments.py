@@ -1,0 +1,31 @@
+"""Where the CLI finds a deployment for failover and readiness: a stack-outputs file, or the offline preview of a
+stack (mock ids: good for --dry-run and plans, never for acting on AWS)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from drcore.errors import UsageError
+from drcore.stack_config import StackConfig
+from drfailover.deployment import Deployment, deployment_from_outputs, load_deployment_file
+from drkit.stacks import load_stack
+
+
+def load_deployment(path: Path, config: StackConfig | None = None) -> Deployment:
+    """A deployment from an outputs (or resource graph) file; a graph's stack config is used when this
+    repository has that stack."""
+    return load_deployment_file(path, config, config_of_stack=_config_if_known)
+
+
+def deployment_from_stack(stack_name: str) -> Deployment:
+    from drkit.graph.capture import run_program  # the Pulumi runtime is heavy: load it only for this source
+
+    stack = load_stack(stack_name)
+    graph = run_program(stack.project.main, stack.project.name, stack_name, stack.raw)
+    return deployment_from_outputs(graph.outputs, f"stack '{stack_name}' (offline preview)", stack.config)
+
+
+def _config_if_known(stack_name: str) -> StackConfig | None:
+    try:
+        return load_stack(stack_name).config
+    except UsageError:
+        return None  # a graph from elsewhere: no local config, so no recovery budget beyond the targets

@@ -1,0 +1,119 @@
+"""Runs a policy pack over a resource graph: start the plugin, drive the Analyzer protocol, collect the verdict.
+
+`PolicyGate` starts and configures the pack up front, so a caller can run the Pulumi program while the
+plugin process boots (two cores, two processes), then call `evaluate` with the graph.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from drkit.graph.capture import config_for_runtime
+from drkit.graph.resource_graph import Graph
+from drkit.policy_host.client import AnalyzerClient, AnalyzerInfo, Diagnostic
+from drkit.policy_host.host import LogEntry, PluginProcess, start_pack
+from drkit.policy_host.pack import open_pack
+from drkit.policy_host.pack_config import read_config_file, resolve
+
+
+@dataclass
+class GateResult:
+    pack_name: str
+    pack_version: str
+    info: AnalyzerInfo
+    diagnostics: list[Diagnostic]
+    resolved_config: dict[str, dict[str, Any]]
+    resources_analyzed: int
+    logs: list[LogEntry] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (stack policy, reason)
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level in ("mandatory", "remediate")]
+
+    @property
+    def passed(self) -> bool:
+        return not self.mandatory
+
+
+class PolicyGate:
+    """One plugin process, configured for one stack, evaluating graphs of that stack (one, or many in a row: the
+    Analyzer protocol keeps no state between Analyze/AnalyzeStack calls). Always closes its process."""
+
+    def __init__(self, pack_dir: Path, *, project: str, stack: str, stack_config: dict[str, Any],
+                 config_file: Path | None = None, organization: str = "organization",
+                 on_log: Callable[[LogEntry], None] | None = None, progress: Callable[[str], None] | None = None):
+        self.pack = open_pack(pack_dir)
+        self._user_config = read_config_file(config_file)  # a bad file fails before any process starts
+        self._config_label = str(config_file) if config_file else "policy config"
+        self._say = progress or (lambda _message: None)
+        self._project, self._stack, self._organization = project, stack, organization
+        self._engine_config = config_for_runtime(project, stack_config)
+        self.timings: dict[str, float] = {}
+        self._say(f"Starting policy pack {self.pack.path.name} (plugin process)...")
+        self._plugin: PluginProcess | None = start_pack(
+            self.pack, project=project, stack=stack, engine_config=self._engine_config,
+            organization=organization, on_log=on_log)
+        self._client: AnalyzerClient | None = None
+        self._configured = False
+        self._logs_seen = 0  # logs before this index belong to earlier evaluations
+
+    def __enter__(self) -> "PolicyGate":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._plugin is not None:
+            if self._client is not None:
+                self._client.close()
+            self._plugin.stop()
+            self._plugin = None
+
+    def _configure(self) -> None:
+        plugin = self._plugin
+        plugin.wait_for_port()
+        configure_started = time.perf_counter()
+        client = self._client = AnalyzerClient(plugin.address)
+        client.handshake(engine_address=plugin.engine_address, root_directory=str(self.pack.path),
+                         program_directory=str(self.pack.path))
+        client.configure_stack(project=self._project, stack=self._stack, organization=self._organization,
+                               dry_run=True, config=self._engine_config)
+        self.info = client.analyzer_info()
+        self.resolved = resolve(self.info, self._user_config, self._config_label)
+        client.configure(self.resolved)
+        self.timings["pack start"] = plugin.port_seconds
+        self.timings["pack configure"] = time.perf_counter() - configure_started
+        self._configured = True
+
+    def evaluate(self, graph: Graph) -> GateResult:
+        if not self._configured:
+            self._configure()
+        started = time.perf_counter()
+        index = graph.by_urn()
+        analyzable = [r for r in graph if not r.is_provider and r.type != "pulumi:pulumi:Stack"]
+        self._say(f"Analyzing {len(analyzable)} resources with {len(self.info.policies)} policies...")
+        diagnostics: list[Diagnostic] = []
+        for resource in analyzable:
+            # The engine, not the pack, attaches the URN to per-resource diagnostics.
+            diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in self._client.analyze(resource, index))
+        stack_diagnostics, not_applicable = self._client.analyze_stack(list(graph), index)
+        diagnostics.extend(stack_diagnostics)
+        self.timings["analysis"] = time.perf_counter() - started
+        logs, self._logs_seen = self._plugin.logs[self._logs_seen:], len(self._plugin.logs)
+        return GateResult(pack_name=self.info.name, pack_version=self.pack.version, info=self.info,
+                          diagnostics=diagnostics, resolved_config=self.resolved,
+                          resources_analyzed=len(analyzable), logs=logs, timings=dict(self.timings),
+                          not_applicable=not_applicable)
+
+
+def run_gate(graph: Graph, pack_dir: Path, *, stack_config: dict[str, Any], config_file: Path | None = None,
+             organization: str = "organization", on_log: Callable[[LogEntry], None] | None = None,
+             progress: Callable[[str], None] | None = None) -> GateResult:
+    with PolicyGate(pack_dir, project=graph.project, stack=graph.stack, stack_config=stack_config,
+                    config_file=config_file, organization=organization, on_log=on_log, progress=progress) as gate:
+        return gate.evaluate(graph)

@@ -1,0 +1,131 @@
+"""A failover that dies halfway resumes from its journal; concurrent failovers serialise on the lock."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+
+class SimulatedCrash(BaseException):
+    """Like the process being killed: not an error the runner may handle, so nothing is cleaned up."""
+
+
+def crash_after(step_name: str):
+    def hook(record):
+        if record.name == step_name:
+            raise SimulatedCrash(step_name)
+    return hook
+
+
+def _lock(platform):
+    return next((i for i in platform.control_items() if i["pk"]["S"] == "lock"), None)
+
+
+def test_a_crashed_failover_is_resumed_with_its_run_id_and_repeats_no_step(platform):
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    with pytest.raises(SimulatedCrash):
+        platform.run("failover", after_step=crash_after("scale-compute-secondary-full"), owner="host-a:1:dead")
+    crashed_run = _lock(platform)["runId"]["S"]
+    assert platform.writer() == d.secondary.database_cluster_arn  # the crash came after the promotion
+    assert platform.fence_alarm_state() == "OK"  # ...and before traffic moved
+
+    # The dead run's lease still holds the lock: a plain re-run says who holds it and how to take over.
+    blocked, _ = platform.run("failover")
+    assert blocked.outcome == "refused" and blocked.exit_code == 1
+    assert "host-a:1:dead" in blocked.message and f"--journal-run {crashed_run}" in blocked.message
+
+    promotions = platform.calls(d.secondary_region, "FailoverGlobalCluster")
+    scale_ups = platform.calls(d.secondary_region, "UpdateService")
+    resumed, progress = platform.run("failover", journal_run=crashed_run)
+    assert resumed.outcome == "done", resumed.message
+    assert resumed.resumed and resumed.run_id == crashed_run
+    assert {"confirm-outage", "fence-primary", "promote-database-secondary",
+            "scale-compute-secondary-full"} <= set(resumed.skipped)
+    assert platform.calls(d.secondary_region, "FailoverGlobalCluster") == promotions
+    assert platform.calls(d.secondary_region, "UpdateService") == scale_ups
+    assert "skipped" in progress
+    assert platform.fence_alarm_state() == "ALARM"
+    assert _lock(platform) is None
+
+
+def test_a_crashed_failover_whose_lease_ran_out_is_resumed_by_the_next_plain_run(platform):
+    platform.primary_endpoint_down()
+    with pytest.raises(SimulatedCrash):
+        platform.run("failover", after_step=crash_after("promote-database-secondary"))
+    crashed_run = _lock(platform)["runId"]["S"]
+    table = platform.deployment.control.table_name
+    platform.moto("dynamodb", "secondary").update_item(
+        TableName=table, Key={"pk": {"S": "lock"}, "sk": {"S": "failover"}},
+        UpdateExpression="SET expiresAt = :past", ExpressionAttributeValues={":past": {"N": str(time.time() - 1)}})
+    resumed, _ = platform.run("failover")
+    assert resumed.outcome == "done", resumed.message
+    assert resumed.run_id == crashed_run and resumed.resumed
+    assert "promote-database-secondary" in resumed.skipped
+
+
+def test_a_failed_failover_releases_the_lock_and_the_next_run_resumes_it(platform):
+    platform.primary_endpoint_down()
+    platform.storefronts["secondary"].set_healthy(False)  # nowhere to send traffic: the shift refuses
+    first, _ = platform.run("failover")
+    assert first.outcome == "refused" and "leave no region serving" in first.message
+    assert platform.fence_alarm_state() == "OK"
+    assert _lock(platform) is None
+    platform.storefronts["secondary"].set_healthy(True)
+    second, _ = platform.run("failover")
+    assert second.outcome == "done", second.message
+    assert second.run_id == first.run_id
+    assert "promote-database-secondary" in second.skipped
+
+
+def test_resuming_an_unknown_run_is_bad_input(platform):
+    from drcore.errors import UsageError
+
+    with pytest.raises(UsageError, match="run 'nope' is not in"):
+        platform.run("failover", journal_run="nope")
+
+
+def test_two_concurrent_failovers_only_one_acts(platform):
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    # Slow the promotion so the first run still holds the lock when the second asks for it.
+    platform.aws.faults[d.secondary_region].add_latency(1.0, action="FailoverGlobalCluster")
+    start = threading.Barrier(2)
+    results = {}
+
+    def failover(owner: str) -> None:
+        start.wait()
+        results[owner] = platform.run("failover", owner=owner)[0]
+
+    threads = [threading.Thread(target=failover, args=(owner,)) for owner in ("operator-a:1:a", "operator-b:2:b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    outcomes = sorted(r.outcome for r in results.values())
+    assert outcomes == ["done", "refused"], {o: r.message for o, r in results.items()}
+    winner = next(owner for owner, r in results.items() if r.outcome == "done")
+    loser = next(r for r in results.values() if r.outcome == "refused")
+    assert loser.exit_code == 1
+    assert "holds the failover lock" in loser.message and winner in loser.message
+    assert platform.calls(d.secondary_region, "FailoverGlobalCluster") == 1
+    assert platform.writer() == d.secondary.database_cluster_arn
+
+
+def test_a_run_that_loses_its_lock_stops_before_acting_again(platform):
+    d = platform.deployment
+    platform.primary_endpoint_down()
+
+    def someone_takes_over(record):
+        if record.name == "acquire-lock":  # e.g. an operator resumed this run elsewhere with --journal-run
+            platform.moto("dynamodb", "secondary").update_item(
+                TableName=d.control.table_name, Key={"pk": {"S": "lock"}, "sk": {"S": "failover"}},
+                UpdateExpression="SET #o = :other", ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":other": {"S": "operator-b:2:b"}})
+
+    result, _ = platform.run("failover", after_step=someone_takes_over)
+    assert result.outcome == "failed" and result.exit_code == 1
+    assert "no longer holds the failover lock" in result.message
+    assert platform.writer() == d.primary.database_cluster_arn
+    assert platform.calls(d.secondary_region, "FailoverGlobalCluster") == 0

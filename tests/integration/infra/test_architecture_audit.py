@@ -1,0 +1,48 @@
+"""Audit in the real program's resource graph: a multi-region CloudTrail trail, and AWS Config recording
+and delivering in each region (global resources once, in the primary)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.architecture import (
+    BUCKET, CHANNEL, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER, RECORDER_STATUS, ROLE, ROLES, SECONDARY,
+    STACKS, TRAIL, arn_region, only, stack,
+)
+
+
+# -- audit -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", STACKS)
+def test_cloudtrail_is_multi_region_validated_encrypted_and_sent_to_logs(name):
+    s = stack(name)
+    trail = only(s.of(TRAIL), "trail")
+    assert trail.inputs.get("isMultiRegionTrail") is True
+    assert trail.inputs.get("enableLogFileValidation") is True
+    assert trail.inputs.get("includeGlobalServiceEvents") is True
+    assert trail.inputs.get("enableLogging", True) is True
+    assert s.refs(trail, "kmsKeyId", KMS_KEY) or s.refs(trail, "kmsKeyId", KMS_REPLICA)
+    assert arn_region(trail.inputs.get("kmsKeyId")) == s.region(trail)
+    assert only(s.refs(trail, "cloudWatchLogsGroupArn", LOG_GROUP), "trail log group")
+    assert only(s.refs(trail, "cloudWatchLogsRoleArn", ROLE), "trail logs role")
+    assert only(s.refs(trail, "s3BucketName", BUCKET), "trail bucket")
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_aws_config_records_and_delivers_in_each_region(name, role):
+    s = stack(name)
+    recorder = only(s.in_role(RECORDER, role), f"config recorder in the {role} region")
+    assert (recorder.inputs.get("recordingGroup") or {}).get("allSupported") is True
+    channel = only(s.in_role(CHANNEL, role), f"delivery channel in the {role} region")
+    bucket = only(s.refs(channel, "s3BucketName", BUCKET), "delivery bucket")
+    assert s.region(bucket) == s.region(channel)
+    status = only(s.referring(RECORDER_STATUS, recorder, "name"), f"status of {recorder.name}")
+    assert s.region(status) == s.region(recorder) and status.inputs.get("isEnabled") is True
+    assert channel.urn in status.dependencies, "recording must start only once delivery is configured"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_global_resources_are_recorded_once_in_the_primary(name):
+    s = stack(name)
+    flags = {s.role(r): (r.inputs.get("recordingGroup") or {}).get("includeGlobalResourceTypes")
+             for r in s.of(RECORDER)}
+    assert flags == {PRIMARY: True, SECONDARY: False}

