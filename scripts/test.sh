@@ -16,4 +16,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 mkdir -p build
 # The JUnit file is test evidence for the compliance report (drkit gate/report read build/test-results.xml).
+
 exec .venv/bin/python -m pytest -n 2 -q --junitxml=build/test-results.xml "$@"

@@ -1,6 +1,5 @@
 """The README's commands, end to end, as a user runs them."""
 import json
-import subprocess
 
 import pytest
 
@@ -11,16 +10,13 @@ from tests.support.cli import REPO, drkit
 from tests.support.stacks import edited, stack_values
 
 
-def test_main_job_gates_prod_and_passes(tmp_path):
-    out = tmp_path / "gate"
-    done = subprocess.run(["bash", "scripts/gate.sh", "prod", "--out", str(out)], cwd=REPO, capture_output=True,
-                          text=True, timeout=900)
-    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-2000:])
-    assert "Gate passed for stack 'prod'" in done.stdout
-    report = json.loads((out / "compliance.json").read_text())
+def test_main_job_gates_prod_and_passes(prod_main_job):
+    assert prod_main_job.code == 0, (prod_main_job.stdout[-3000:], prod_main_job.stderr[-2000:])
+    assert "Gate passed for stack 'prod'" in prod_main_job.stdout
+    report = json.loads((prod_main_job.out / "compliance.json").read_text())
     assert report["passed"] is True
     for name in ("compliance.html", "compliance.md", "compliance.sarif", "compliance-junit.xml"):
-        assert (out / name).stat().st_size > 0
+        assert (prod_main_job.out / name).stat().st_size > 0
 
 
 def test_dev_stack_passes_every_mandatory_policy(tmp_path):

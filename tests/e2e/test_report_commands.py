@@ -47,18 +47,18 @@ def blocking_pack(root):
     """)
 
 
-def test_gate_on_prod_passes_and_writes_the_five_reports(tmp_path):
-    run = drkit("gate", "--stack", "prod", "--out", str(tmp_path / "gate"))
-    assert run.code == 0, run.out[-3000:] + run.err[-3000:]
-    assert "Gate passed for stack 'prod'." in run.out
-    timing = next(line for line in run.out.splitlines() if line.startswith("Timing:"))
+def test_gate_on_prod_passes_and_writes_the_five_reports(prod_main_job):
+    # The main job (scripts/gate.sh prod) is `drkit gate --stack prod` after setup; it runs once per test run.
+    assert prod_main_job.code == 0, prod_main_job.stdout[-3000:] + prod_main_job.stderr[-3000:]
+    assert "Gate passed for stack 'prod'." in prod_main_job.stdout
+    timing = next(line for line in prod_main_job.stdout.splitlines() if line.startswith("Timing:"))
     for phase in ("program", "policy analysis", "checkov", "reports", "total"):
         assert f"{phase} " in timing
-    document = json.loads((tmp_path / "gate" / "compliance.json").read_text())
+    document = json.loads((prod_main_job.out / "compliance.json").read_text())
     assert document["passed"] and document["stack"] == "prod" and document["policyGate"]["policies"] >= 30
-    junit = ElementTree.parse(tmp_path / "gate" / "compliance-junit.xml").getroot()
+    junit = ElementTree.parse(prod_main_job.out / "compliance-junit.xml").getroot()
     assert int(junit.get("failures")) == 0 and int(junit.get("tests")) == len(document["controls"])
-    assert (tmp_path / "gate" / "prod.graph.json").is_file()
+    assert (prod_main_job.out / "prod.graph.json").is_file()
 
 
 def test_gate_fails_on_a_mandatory_violation_and_names_resource_and_fix(tmp_path):

@@ -16,11 +16,12 @@ from typing import Callable
 from drkit.compliance.checkov_evidence import checkov_evidence
 from drkit.checkov.results import CheckovResult
 from drkit.checkov.process import SETUP_SCRIPT, VENV_DIR
-from drkit.checkov.scan import run_checkov
+from drkit.checkov.scan import dumps, run_checkov
 from drkit.compliance.assessment import EvidenceResult
 from drkit.graph.resource_graph import Graph
 from drkit.report.compliance_run import CheckovSummary
 
+CHECKOV_RESULTS_FILE = "checkov.json"
 NOT_INSTALLED = (f"checkov is not installed (no {VENV_DIR}/bin/checkov): its evidence is not-run; "
                  f"run {SETUP_SCRIPT}")
 
@@ -51,6 +52,8 @@ def start_checkov(pool: Executor, project_root: Path, stack: str, graph: Callabl
     def scan() -> CheckovOutcome:
         started = time.perf_counter()
         result = run_checkov(project_root, stack=stack, graph=graph, out_dir=work_dir)
+        # Every result as `drkit checkov --json` prints it, beside the reports: what was scanned and found.
+        (work_dir / CHECKOV_RESULTS_FILE).write_text(dumps(result))
         return CheckovOutcome(summarize(result), checkov_evidence(result), seconds=time.perf_counter() - started)
 
     return pool.submit(scan)

@@ -115,11 +115,20 @@ class AnalyzerClient:
                 enforcementLevel=LEVEL_VALUES[config["enforcementLevel"]], properties=_struct(properties)))
         self._call("Configure", request)
 
-    def analyze(self, resource: Resource, graph_index: dict[str, Resource]) -> list[Diagnostic]:
+    def analyze(self, resource: Resource, graph_index: dict[str, Resource],
+                memo: dict[bytes, list[Diagnostic]] | None = None) -> list[Diagnostic]:
+        """The pack's diagnostics for one resource. With `memo`, a request identical byte for byte to one already
+        answered in this session gets that answer: Analyze sees only its request (type, inputs, options, provider)
+        and the session's fixed configuration, so the answer cannot differ."""
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type, properties=_struct(resource.inputs), urn=resource.urn, name=resource.name,
             options=_options(resource), provider=_provider(resource, graph_index))
-        return _diagnostics(self._call("Analyze", request))
+        if memo is None:
+            return _diagnostics(self._call("Analyze", request))
+        key = request.SerializeToString(deterministic=True)
+        if key not in memo:
+            memo[key] = _diagnostics(self._call("Analyze", request))
+        return list(memo[key])
 
     def analyze_stack(self, resources: Iterable[Resource],
                       graph_index: dict[str, Resource]) -> tuple[list[Diagnostic], list[tuple[str, str]]]:

@@ -45,7 +45,8 @@ class PolicyGate:
 
     def __init__(self, pack_dir: Path, *, project: str, stack: str, stack_config: dict[str, Any],
                  config_file: Path | None = None, organization: str = "organization",
-                 on_log: Callable[[LogEntry], None] | None = None, progress: Callable[[str], None] | None = None):
+                 on_log: Callable[[LogEntry], None] | None = None, progress: Callable[[str], None] | None = None,
+                 reuse_identical_analyses: bool = False):
         self.pack = open_pack(pack_dir)
         self._user_config = read_config_file(config_file)  # a bad file fails before any process starts
         self._config_label = str(config_file) if config_file else "policy config"
@@ -60,6 +61,10 @@ class PolicyGate:
         self._client: AnalyzerClient | None = None
         self._configured = False
         self._logs_seen = 0  # logs before this index belong to earlier evaluations
+        # For sessions that evaluate many near-identical graphs (mutation tests): a resource whose Analyze request
+        # is byte-identical to one already answered is not sent again (AnalyzerClient.analyze). AnalyzeStack always
+        # runs: stack policies see the whole graph.
+        self._analyses: dict | None = {} if reuse_identical_analyses else None
 
     def __enter__(self) -> "PolicyGate":
         return self
@@ -100,7 +105,8 @@ class PolicyGate:
         diagnostics: list[Diagnostic] = []
         for resource in analyzable:
             # The engine, not the pack, attaches the URN to per-resource diagnostics.
-            diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in self._client.analyze(resource, index))
+            diagnostics.extend(replace(d, urn=d.urn or resource.urn)
+                               for d in self._client.analyze(resource, index, self._analyses))
         stack_diagnostics, not_applicable = self._client.analyze_stack(list(graph), index)
         diagnostics.extend(stack_diagnostics)
         self.timings["analysis"] = time.perf_counter() - started

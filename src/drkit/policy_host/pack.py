@@ -41,7 +41,8 @@ def open_pack(path: Path) -> PackDirectory:
     version = str(data.get("version", "0.0.1"))
     options = runtime.get("options") if isinstance(runtime, dict) else None
     virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
-    interpreter = (path / str(virtualenv) / "bin" / "python").resolve() if virtualenv else None
+    # Not resolved: a venv's python is a symlink to the base interpreter, which would lose the venv.
+    interpreter = path.resolve() / str(virtualenv) / "bin" / "python" if virtualenv else None
     if interpreter is not None and not interpreter.is_file():
         interpreter = None
     return PackDirectory(path=path.resolve(), version=version, runtime=runtime_name, interpreter=interpreter)

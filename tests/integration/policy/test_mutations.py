@@ -1,208 +1,59 @@
-"""Mutation tests: break one control at a time in the real prod graph; the gate must exit 1 naming the policy.
+"""Mutation tests: break one control at a time in the real prod graph; the gate must fail naming the policy.
 
-Each mutation edits a private copy of the graph the real program produced, saves it, and runs
-`drkit policy --graph` (the real pack as a plugin process over gRPC). The unmutated graph passes
-(test_unmutated_prod_graph_passes), so a failure here is caused by the mutation alone.
+Each mutation edits a private copy of the graph the real program produced. The pack as it is published (a copy in
+its own venv, tests/support/fixtures/published_pack.py) runs as one plugin process configured for prod as `drkit
+policy` configures it, and evaluates every graph in turn over the Analyzer protocol (the protocol keeps no state
+between graphs; test_a_session_carries_nothing_from_one_graph_to_the_next checks). The command itself (exit codes,
+the repository's pack) runs on the unmutated graph and on one mutation; test_pack_stands_alone.py shows the two
+packs agree.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
 
 import pytest
 
 from drkit.cli import main
-from drkit.graph.resource_graph import Graph, Resource
+from drkit.graph.resource_graph import Graph
+from drkit.policy_host.evaluation import GateResult
+from tests.support.mutations import MUTATIONS
 from tests.support.program import stack_graph
 
 
-def one(graph: Graph, type_token: str, name_part: str = "") -> Resource:
-    matches = [r for r in graph.of_type(type_token) if name_part in r.name]
-    assert matches, f"no {type_token} named like {name_part!r} in the prod graph"
-    return matches[0]
+
+def mutated(mutation: str) -> tuple[Graph, str, str]:
+    mutate, policy = MUTATIONS[mutation]
+    graph = stack_graph("prod")
+    return graph, mutate(graph), policy
 
 
-def drop(graph: Graph, type_token: str, name_part: str = "") -> str:
-    victim = one(graph, type_token, name_part)
-    graph.resources.remove(victim)
-    return victim.urn
+def check_caught(result: GateResult, policy: str, broken_urn: str) -> None:
+    assert not result.passed
+    findings = [d for d in result.diagnostics if d.policy == policy]
+    assert findings, f"{policy} did not fire; fired: {sorted({d.policy for d in result.diagnostics})}"
+    assert all(d.level == "mandatory" for d in findings)
+    if broken_urn:
+        assert broken_urn in {d.urn for d in findings}
 
 
-def set_input(type_token: str, name_part: str, path: str, value: Any,
-              reported_on: tuple[str, str] | None = None) -> Callable[[Graph], str]:
-    """A mutation setting inputs[path] (dots for nesting, digits for list indexes) on one resource.
-
-    Returns the URN the finding must name: the mutated resource, or `reported_on` (type, name part) when a
-    stack policy reports the store that lost its control rather than the helper resource that was edited.
-    """
-    def mutate(graph: Graph) -> str:
-        resource = one(graph, type_token, name_part)
-        node: Any = resource.inputs
-        keys = path.split(".")
-        for key in keys[:-1]:
-            node = node[int(key)] if key.isdigit() else node[key]
-        last = keys[-1]
-        if value is ...:
-            del node[int(last) if last.isdigit() else last]
-        elif last.isdigit():
-            node[int(last)] = value
-        else:
-            node[last] = value
-        return one(graph, *reported_on).urn if reported_on else resource.urn
-    return mutate
-
-
-def remove(type_token: str, name_part: str = "") -> Callable[[Graph], str]:
-    def mutate(graph: Graph) -> str:
-        drop(graph, type_token, name_part)
-        return ""  # the finding lands on what lost its control, not on the removed resource
-    return mutate
-
-
-def provider_without_tag(tag: str) -> Callable[[Graph], str]:
-    def mutate(graph: Graph) -> str:
-        provider = one(graph, "pulumi:providers:aws", "aws-secondary")
-        tags = json.loads(provider.inputs["defaultTags"])
-        del tags["tags"][tag]
-        provider.inputs["defaultTags"] = json.dumps(tags)
-        return ""
-    return mutate
-
-
-def drop_secondary_config_rules(graph: Graph) -> str:
-    secondary = one(graph, "pulumi:providers:aws", "aws-secondary").urn
-    rules = [r for r in graph.of_type("aws:cfg/rule:Rule") if r.provider == secondary]
-    assert rules, "the secondary region deploys no Config rules to drop"
-    for rule in rules:
-        graph.resources.remove(rule)
-    return ""
-
-
-def wildcard_key_policy(graph: Graph) -> str:
-    key = one(graph, "aws:kms/key:Key", "objects")
-    document = json.loads(key.inputs["policy"])
-    document["Statement"].append({"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "kms:*",
-                                  "Resource": "*"})
-    key.inputs["policy"] = json.dumps(document)
-    return key.urn
-
-
-def admin_role_policy(graph: Graph) -> str:
-    policy = one(graph, "aws:iam/rolePolicy:RolePolicy")
-    policy.inputs["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
-    return policy.urn
-
-
-def drop_secondary_failover_record(graph: Graph) -> str:
-    records = [r for r in graph.of_type("aws:route53/record:Record") if r.inputs.get("failoverRoutingPolicies")]
-    secondary = [r for r in records if r.inputs["failoverRoutingPolicies"][0]["type"] == "SECONDARY"]
-    assert secondary
-    graph.resources.remove(secondary[0])
-    return ""
-
-
-def slow_dns(graph: Graph) -> str:
-    # Failing over through a record cached for an hour cannot meet a 15-minute regional RTO.
-    records = [r for r in graph.of_type("aws:route53/record:Record") if r.inputs.get("failoverRoutingPolicies")]
-    for record in records:
-        record.inputs.pop("aliases", None)
-        record.inputs["ttl"] = 3600
-        record.inputs["records"] = ["203.0.113.10"]
-    return ""
-
-
-MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
-    "strip bucket encryption": (remove("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                                       "media-encryption-primary"), "s3-bucket-kms-encryption"),
-    "bucket encryption AES256": (set_input("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                                           "exports-encryption-primary",
-                                           "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "AES256",
-                                           reported_on=("aws:s3/bucket:Bucket", "exports-primary")),
-                                 "s3-bucket-kms-encryption"),
-    "aurora unencrypted": (set_input("aws:rds/cluster:Cluster", "primary", "storageEncrypted", False),
-                           "rds-storage-encrypted-cmk"),
-    "table without CMK": (set_input("aws:dynamodb/table:Table", "carts", "serverSideEncryption.kmsKeyArn", ...),
-                          "dynamodb-table-cmk-encryption"),
-    "topic unencrypted": (set_input("aws:sns/topic:Topic", "secondary", "kmsMasterKeyId", ...),
-                          "sns-topic-kms-encryption"),
-    "log group unencrypted": (set_input("aws:cloudwatch/logGroup:LogGroup", "", "kmsKeyId", ...),
-                              "cloudwatch-log-group-kms-encryption"),
-    "secret with AWS key": (set_input("aws:secretsmanager/secret:Secret", "", "kmsKeyId", "alias/aws/secretsmanager"),
-                            "secretsmanager-secret-cmk-encryption"),
-    "vault without CMK": (set_input("aws:backup/vault:Vault", "secondary", "kmsKeyArn", ...),
-                          "backup-vault-cmk-encryption"),
-    "key rotation off": (set_input("aws:kms/key:Key", "database", "enableKeyRotation", False),
-                         "kms-key-rotation-enabled"),
-    "key policy open to everyone": (wildcard_key_policy, "kms-key-policy-no-public-wildcard"),
-    "TLS 1.0 listener": (set_input("aws:lb/listener:Listener", "https-primary", "sslPolicy",
-                                   "ELBSecurityPolicy-2016-08"), "alb-listener-https-only"),
-    "HTTP listener forwards": (set_input("aws:lb/listener:Listener", "http-secondary", "defaultActions.0",
-                                         {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:x"}),
-                               "alb-listener-https-only"),
-    "bucket policy without TLS deny": (set_input("aws:s3/bucketPolicy:BucketPolicy", "media-policy-secondary", "policy",
-                                                 json.dumps({"Version": "2012-10-17", "Statement": []}),
-                                                 reported_on=("aws:s3/bucket:Bucket", "media-secondary")),
-                                       "s3-bucket-tls-only"),
-    "single-region trail": (set_input("aws:cloudtrail/trail:Trail", "", "isMultiRegionTrail", False),
-                            "cloudtrail-multi-region-enabled"),
-    "trail without log validation": (set_input("aws:cloudtrail/trail:Trail", "", "enableLogFileValidation", False),
-                                     "cloudtrail-multi-region-enabled"),
-    "drop CostCenter tag": (provider_without_tag("CostCenter"), "required-tags"),
-    "DRRole outside allowed values": (set_input("aws:sns/topic:Topic", "primary", "tags", {"DRRole": "tertiary"}),
-                                      "required-tags"),
-    "remove vault lock": (remove("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "secondary"),
-                          "backup-vault-lock-compliance-mode"),
-    "vault lock in governance mode": (set_input("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "primary",
-                                                "changeableForDays", ...), "backup-vault-lock-compliance-mode"),
-    "backup plan without copy": (set_input("aws:backup/plan:Plan", "", "rules.0.copyActions", [],
-                                           reported_on=("aws:rds/cluster:Cluster", "primary")),
-                                 "backup-plan-cross-region-copy"),
-    "remove replication rule": (remove("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "exports"),
-                                "s3-bucket-cross-region-replication"),
-    "replication without RTC": (set_input("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "media",
-                                           "rules.0.destination.replicationTime.status", "Disabled",
-                                           reported_on=("aws:s3/bucket:Bucket", "media-primary")),
-                                "s3-bucket-cross-region-replication"),
-    "no secondary Aurora member": (remove("aws:rds/cluster:Cluster", "secondary"),
-                                   "aurora-global-cluster-secondary-member"),
-    "table without replica": (set_input("aws:dynamodb/table:Table", "sessions", "replicas", []),
-                              "dynamodb-global-table-replica"),
-    "secret not replicated": (set_input("aws:secretsmanager/secret:Secret", "", "replicas", ...),
-                              "secretsmanager-secret-replicated"),
-    "replica key missing": (remove("aws:kms/replicaKey:ReplicaKey", "sessions"), "kms-replica-keys-present"),
-    "no recorder in secondary": (remove("aws:cfg/recorder:Recorder", "secondary"), "config-recorder-both-regions"),
-    "secondary's Config rules dropped": (drop_secondary_config_rules, "config-rules-both-regions"),
-    "SSH open to the world": (set_input("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-in-https-primary",
-                                        "fromPort", 22), "security-group-no-public-ingress"),
-    "aurora deletable": (set_input("aws:rds/cluster:Cluster", "secondary", "deletionProtection", False),
-                         "database-deletion-protection"),
-    "wildcard admin policy": (admin_role_policy, "iam-no-wildcard-admin"),
-    "public access allowed": (set_input("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "media",
-                                        "restrictPublicBuckets", False), "s3-bucket-public-access-blocked"),
-    "no secondary failover record": (drop_secondary_failover_record, "route53-failover-pair"),
-    "DNS cached for an hour": (slow_dns, "rto-rpo-achievable"),
-    "PITR off": (set_input("aws:dynamodb/table:Table", "carts", "pointInTimeRecovery.enabled", False),
-                 "dynamodb-point-in-time-recovery"),
-    "versioning suspended": (set_input("aws:s3/bucketVersioning:BucketVersioning", "media-versioning-primary",
-                                       "versioningConfiguration.status", "Suspended"), "s3-bucket-versioning-enabled"),
-    "access logging removed": (remove("aws:s3/bucketLogging:BucketLogging", "exports"), "s3-bucket-access-logging"),
-    "IAM auth off": (set_input("aws:rds/cluster:Cluster", "primary", "iamDatabaseAuthenticationEnabled", False),
-                     "aurora-iam-authentication"),
-}
-
-
-def gate(graph: Graph, tmp_path, capsys) -> tuple[int, dict]:
+def gate_command(graph: Graph, tmp_path, capsys) -> tuple[int, dict]:
     path = tmp_path / "graph.json"
     graph.save(path)
     code = main(["policy", "--graph", str(path), "--policy-pack", "policypack", "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
-def test_unmutated_prod_graph_passes(tmp_path, capsys):
-    code, verdict = gate(stack_graph("prod"), tmp_path, capsys)
+def test_unmutated_prod_graph_passes_the_command(tmp_path, capsys):
+    code, verdict = gate_command(stack_graph("prod"), tmp_path, capsys)
     assert code == 0, [v["policy"] for v in verdict["violations"]]
     assert verdict["violations"] == []
+
+
+def test_a_mutated_graph_fails_the_command_with_exit_1_naming_policy_and_resource(tmp_path, capsys):
+    graph, broken_urn, policy = mutated("key policy open to everyone")
+    code, verdict = gate_command(graph, tmp_path, capsys)
+    assert code == 1
+    assert broken_urn in {v["urn"] for v in verdict["violations"] if v["policy"] == policy}
 
 
 def test_there_are_enough_mutations():
@@ -210,15 +61,14 @@ def test_there_are_enough_mutations():
     assert len({policy for _, policy in MUTATIONS.values()}) >= 20
 
 
+def test_a_session_carries_nothing_from_one_graph_to_the_next(published_prod_pack):
+    graph, broken_urn, policy = mutated("aurora unencrypted")
+    check_caught(published_prod_pack.evaluate(graph), policy, broken_urn)
+    clean = published_prod_pack.evaluate(stack_graph("prod"))
+    assert clean.passed and clean.diagnostics == []
+
+
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
-def test_mutation_is_caught_by_its_policy(mutation, tmp_path, capsys):
-    mutate, policy = MUTATIONS[mutation]
-    graph = stack_graph("prod")
-    broken_urn = mutate(graph)
-    code, verdict = gate(graph, tmp_path, capsys)
-    assert code == 1
-    findings = [v for v in verdict["violations"] if v["policy"] == policy]
-    assert findings, f"{policy} did not fire; fired: {sorted({v['policy'] for v in verdict['violations']})}"
-    assert all(v["enforcementLevel"] == "mandatory" for v in findings)
-    if broken_urn:
-        assert broken_urn in {v["urn"] for v in findings}
+def test_mutation_is_caught_by_its_policy(mutation, published_prod_pack):
+    graph, broken_urn, policy = mutated(mutation)
+    check_caught(published_prod_pack.evaluate(graph), policy, broken_urn)
