@@ -5,10 +5,12 @@ per region, and exports what failover automation needs.
 """
 import pulumi
 
+from drcore.errors import UsageError
+from drcore.platform import PRIMARY, PROJECT, SECONDARY
+from drcore.stack_config import ConfigError, parse_stack_config
 from infra.components.alerting import Alerting, AlertingArgs
 from infra.components.audit import Audit, AuditArgs
 from infra.components.backup import BackupProtection, BackupProtectionArgs
-from infra.components.storefront import Storefront, StorefrontArgs
 from infra.components.database import GlobalDatabase, GlobalDatabaseArgs
 from infra.components.dns import PublicZone, PublicZoneArgs
 from infra.components.failover_control import FailoverControl, FailoverControlArgs, PrimaryFence, PrimaryFenceArgs
@@ -17,13 +19,10 @@ from infra.components.monitoring import Monitoring, MonitoringArgs
 from infra.components.network import Network, NetworkArgs
 from infra.components.secrets import AppSecrets, AppSecretsArgs
 from infra.components.storage import ReplicatedStorage, ReplicatedStorageArgs
+from infra.components.storefront import Storefront, StorefrontArgs
 from infra.components.tables import GlobalTables, GlobalTablesArgs
 from infra.components.traffic import FailoverRouting, FailoverRoutingArgs
-from drcore.errors import UsageError
-from drcore.platform import PROJECT
-from drcore.stack_config import ConfigError, parse_stack_config
 from infra.config_rules import config_rules_for_stack
-from drcore.platform import PRIMARY, SECONDARY
 from infra.context import make_metrics_context, make_region_context
 from infra.outputs import stack_outputs
 from infra.stack_config import read_raw_config

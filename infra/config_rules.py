@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from drcore.catalogue.model import ConfigRuleDefinition
-from drcore.catalogue.reader import CONFIG_RULES_FILE, CatalogueError, read_catalogue
 from drcore.catalogue.checks import REFERENCE, snake_case
 from drcore.catalogue.managed_rules import value_problem
+from drcore.catalogue.model import ConfigRuleDefinition
+from drcore.catalogue.reader import CONFIG_RULES_FILE, CatalogueError, read_catalogue
 from drcore.platform import PROJECT
 from drcore.stack_config import StackConfig
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pulumi
 
+from drcore.platform import PRIMARY
 from drcore.regions import ROUTE53_HOME_REGION
 from drcore.stack_config import StackConfig
-from drcore.platform import PRIMARY
 from infra.context import RegionContext
 
 

@@ -23,6 +23,11 @@ digest=$(cat $files | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
   exit 0
 fi
+# The test dependencies include the runtime ones: a current --dev install serves the runtime too.
+dev_digest=$(cat $files requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ -z "$want_dev" ] && [ -f .venv/.drkit-installed-dev ] && [ "$(cat .venv/.drkit-installed-dev)" = "$dev_digest" ]; then
+  exit 0
+fi
 echo "setup: installing pinned dependencies into .venv (first run takes about a minute)" >&2
 # pip warns "Location ... is ignored" for configured package locations absent on this machine: noise.
 quiet_pip() { .venv/bin/python -m pip --disable-pip-version-check "$@" 2>&1 | { grep -v 'is ignored' || true; } >&2; }

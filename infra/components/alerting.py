@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.keys import key_policy
 from drcore.stack_config import StackConfig
+from infra.components.keys import key_policy
 from infra.context import RegionContext, policy_json
 
 # Services whose alarms and rules publish to the regional topics.

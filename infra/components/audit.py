@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from drcore.platform import PRIMARY, SECONDARY
+from drcore.stack_config import StackConfig
 from infra.components.storage import AUDIT_BUCKET_PARTS, SecureBucket, SecureBucketArgs, objects_of
 from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
-from drcore.stack_config import StackConfig
 from infra.config_rules import ConfigRuleSpec
-from drcore.platform import PRIMARY, SECONDARY
 from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
 # Audit records name principals, source IPs and resource configuration: more than internal.

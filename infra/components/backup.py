@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from drcore.stack_config import StackConfig
-from drcore.platform import PRIMARY, SECONDARY
-from infra.context import RegionContext, classification_tags, physical_name, policy_json
 from drcore.backup_windows import COMPLETION_WINDOW_MINUTES, START_WINDOW_MINUTES
+from drcore.platform import PRIMARY, SECONDARY
+from drcore.stack_config import StackConfig
+from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
 BACKUP_NAME_LIMIT = 50  # vault, plan and selection names
 BACKUP_MANAGED_POLICIES = {

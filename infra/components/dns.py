@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from drcore.stack_config import StackConfig
 from drcore.platform import PRIMARY
+from drcore.stack_config import StackConfig
 from infra.context import RegionContext
 
 

@@ -17,10 +17,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from drcore.stack_config import StackConfig
 from infra.components.failover_code import DEPLOYMENT_FILE, DEPLOYMENT_FILE_ENV, HANDLER, code_archive
 from infra.components.failover_iam import AutomationScope, automation_role
 from infra.components.traffic import FailoverRouting
-from drcore.stack_config import StackConfig
 from infra.context import RegionContext, classification_tags, physical_name, policy_json
 from infra.outputs import control_outputs
 

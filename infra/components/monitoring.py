@@ -15,10 +15,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from drcore.platform import PRIMARY, SECONDARY
+from drcore.stack_config import StackConfig
 from infra.components.dashboards import DashboardInputs, dashboard_body
 from infra.components.storage_replication import RULE_ID as S3_REPLICATION_RULE_ID
-from drcore.stack_config import StackConfig
-from drcore.platform import PRIMARY, SECONDARY
 from infra.context import RegionContext
 
 # 5xx counts per alarm period that page. Load-balancer errors (no healthy target, overload) are

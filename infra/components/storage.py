@@ -15,9 +15,9 @@ from typing import Callable
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
-from drcore.stack_config import StackConfig
 from drcore.platform import PRIMARY, SECONDARY
+from drcore.stack_config import StackConfig
+from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
 from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
 ACCESS_LOG_RETENTION_DAYS = 365

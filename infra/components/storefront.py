@@ -15,12 +15,11 @@ from typing import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.web_firewall import web_firewall
-
+from drcore.platform import SECONDARY
+from drcore.stack_config import StackConfig
 from infra.components.compute_iam import execution_role, task_role
 from infra.components.network import Network
-from drcore.stack_config import StackConfig
-from drcore.platform import SECONDARY
+from infra.components.web_firewall import web_firewall
 from infra.context import RegionContext, bounded_name
 
 CONTAINER_NAME = "storefront"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from drcore.stack_config import StackConfig
 from drcore.platform import PRIMARY, SECONDARY
+from drcore.stack_config import StackConfig
 from infra.context import RegionContext, classification_tags, replica_arn
 
 DATA_CLASSIFICATION = "confidential"

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from drcore.platform import PRIMARY, SECONDARY
 from drcore.regions import MIN_HEALTH_CHECKER_REGIONS, ROUTE53_HEALTH_CHECKER_REGIONS
 from drcore.stack_config import StackConfig
-from drcore.platform import PRIMARY, SECONDARY
 from infra.context import RegionContext
 
 FAILOVER_TYPES = {PRIMARY: "PRIMARY", SECONDARY: "SECONDARY"}

@@ -7,9 +7,10 @@ from typing import Any
 from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, Severity, StackValidationArgs,
                            StackValidationPolicy)
 
-from drguard.common import (ROLES, aws_providers, label, of_type, provider_region, resource_region, role_of_region,
-                            role_providers, role_regions)
-from drguard.frameworks import CIS, NIST, framework
+from drguard.common import (ROLES, aws_providers, label, of_type, provider_region, resolved_tags, resource_region,
+                            role_of_region, role_providers, role_regions)
+from drguard.frameworks import CIS, NIST, PCI, framework
+from drguard.s3_links import BUCKET_TYPES, configs_of, declared_name
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 RECORDER = "aws:cfg/recorder:Recorder"
@@ -209,4 +210,45 @@ config_rules_both_regions = StackValidationPolicy(
     }),
 )
 
-POLICIES = [cloudtrail_multi_region, config_recorder_both_regions, config_rules_both_regions]
+LOGGINGS = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+
+
+# -- s3-bucket-access-logging -----------------------------------------------------------------------------------
+
+def _access_logging(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    resources = list(args.resources)
+    loggings = of_type(resources, *LOGGINGS)
+    for bucket in of_type(resources, *BUCKET_TYPES):
+        if resolved_tags(bucket.props, bucket.provider).get("Purpose") == "access-logs":
+            continue
+        name = declared_name(bucket)
+        inline = bucket.props.get("logging")
+        targets = [inline.get("targetBucket")] if isinstance(inline, Mapping) else []
+        mine = configs_of(bucket, loggings)
+        targets += [logging.props.get("targetBucket") for logging in mine]
+        for logging in mine:
+            if not logging.props.get("targetBucket"):
+                report_violation(f"{label(logging)} for bucket {name or bucket.name} has no targetBucket: set it to "
+                                 "the region's access-log bucket.", logging.urn)
+        valid = [t for t in targets if isinstance(t, str) and t]
+        if any(t == name for t in valid):
+            report_violation(f"Bucket {label(bucket)} logs access to itself, so every log write is logged again: "
+                             "set targetBucket to the region's access-log bucket.", bucket.urn)
+        elif not valid and not mine:
+            report_violation(f"Bucket {label(bucket)} has no server access logging: add an "
+                             "aws:s3/bucketLogging:BucketLogging with bucket set to this bucket and targetBucket the "
+                             "region's access-log bucket, or tag a log bucket itself Purpose=access-logs.", bucket.urn)
+
+
+s3_access_logging = StackValidationPolicy(
+    name="s3-bucket-access-logging",
+    description="Every S3 bucket except the access-log buckets writes server access logs to another bucket.",
+    validate=_access_logging,
+    severity=Severity.MEDIUM,
+    remediation_steps="For each bucket add an aws:s3/bucketLogging:BucketLogging with bucket = the bucket's name, "
+                      "targetBucket = the region's access-log bucket and a targetPrefix; tag the access-log buckets "
+                      "themselves Purpose=access-logs.",
+    framework=framework(PCI, "10.2.1"),
+)
+
+POLICIES = [cloudtrail_multi_region, config_recorder_both_regions, config_rules_both_regions, s3_access_logging]

@@ -15,7 +15,6 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, PolicyProviderResource, PolicyResource,
                            ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity)
 
-from drguard.vendor.drcore.engine_values import UNKNOWN
 from drguard.vendor.drcore.platform import PRIMARY, ROLES, SECONDARY  # noqa: F401 - the areas take roles from here
 
 AWS_PROVIDER = "pulumi:providers:aws"

@@ -2,7 +2,6 @@
 with the platform's recovery model (the generated copy in vendor/), against the recovery targets (rto-rpo-achievable)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 

@@ -16,8 +16,7 @@ from typing import Any, Mapping
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
-                                 ReadTimeoutError)
+from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from drcore.errors import UsageError
 from drcore.regions import ROUTE53_HOME_REGION

@@ -17,7 +17,6 @@ from drcore.platform import PRIMARY, ROLES, SECONDARY  # noqa: F401 - steps take
 from drcore.recovery_model import RecoveryParameters, parameters_from_config
 
 
-
 @dataclass(frozen=True)
 class RegionDeployment:
     role: str

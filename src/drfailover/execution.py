@@ -21,8 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drcore.errors import UsageError
 from drfailover.clients import AwsClients
-from drfailover.deployment import Deployment
 from drfailover.control_table import ControlTable, StepRecord
+from drfailover.deployment import Deployment
 from drfailover.journal import LockHeld, LockLost, RunJournal
 from drfailover.plan import Plan
 from drfailover.steps import RunOptions, Step, StepContext, StepRefused, Waiter

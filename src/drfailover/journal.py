@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drfailover.control_table import (LEASE_SECONDS, LOCK_KEY, TRAFFIC_KEY, ControlTable, LockInfo, StepRecord,
-                                          iso, to_ddb)
+from drfailover.control_table import (LEASE_SECONDS, LOCK_KEY, TRAFFIC_KEY, ControlTable, LockInfo, StepRecord, iso,
+                                      to_ddb)
 
 
 class LockHeld(Exception):

@@ -20,8 +20,8 @@ from typing import Any
 
 from drfailover.clients import AwsClients, load_endpoints
 from drfailover.deployment import PRIMARY, Deployment, load_deployment_file
-from drfailover.plan import OPERATIONS, build_plan
 from drfailover.execution import Runner
+from drfailover.plan import OPERATIONS, build_plan
 from drfailover.steps import RunOptions
 from drfailover.timeline import result_document
 

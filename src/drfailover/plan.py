@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from drfailover.deployment import PRIMARY, SECONDARY, Deployment
 from drfailover.steps import (AcquireLock, ConfirmOutage, FencePrimary, ManualApproval, Notify, RecordRpoExposure,
-                                  ReleaseLock, Step)
+                              ReleaseLock, Step)
 from drfailover.steps_compute import ScaleCompute
 from drfailover.steps_database import CheckReplicationDrained, PromoteDatabase, ReprotectDatabase
 from drfailover.steps_traffic import CheckEndpoint, ShiftTraffic, VerifyTraffic

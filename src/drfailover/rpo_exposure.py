@@ -13,10 +13,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drfailover.clients import AwsClients, RegionUnreachable
-from drfailover.deployment import Deployment
-from drfailover.control_table import iso
 from drcore.recovery_model import AURORA_GLOBAL_LAG_S, DYNAMODB_GLOBAL_LAG_S, S3_RTC_S
+from drfailover.clients import AwsClients, RegionUnreachable
+from drfailover.control_table import iso
+from drfailover.deployment import Deployment
 
 WINDOW_S = 300  # the worst lag in the last 5 minutes: the failing primary may have stopped reporting
 PERIOD_S = 60

@@ -19,9 +19,9 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drcore.regions import ROUTE53_HOME_REGION
 from drfailover.clients import AwsClients, RegionUnreachable
 from drfailover.deployment import PRIMARY, Deployment
-from drcore.regions import ROUTE53_HOME_REGION
 
 PROBE_TIMEOUT_S = 2.0
 # Route 53 considers an endpoint healthy when more than 18% of its checkers do.

@@ -9,12 +9,12 @@ import socket
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drcore.recovery_model import AUTOMATION_VERIFY_S, FENCE_ALARM_S, ROUTE53_FOLLOWS_ALARM_S
+from drcore.regions import ROUTE53_HOME_REGION
 from drfailover.clients import RegionUnreachable
 from drfailover.deployment import PRIMARY, SECONDARY, Deployment
 from drfailover.signals import probe, probe_body, route53_status
 from drfailover.steps import Step, StepContext, StepFailed, StepRefused
-from drcore.recovery_model import AUTOMATION_VERIFY_S, FENCE_ALARM_S, ROUTE53_FOLLOWS_ALARM_S
-from drcore.regions import ROUTE53_HOME_REGION
 
 
 class CheckEndpoint(Step):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drfailover.deployment import Deployment
-from drfailover.plan import Plan
-from drfailover.execution import RunResult
 from drcore.recovery_model import format_duration, region_loss_rto_steps
+from drfailover.deployment import Deployment
+from drfailover.execution import RunResult
+from drfailover.plan import Plan
 
 # Model steps that happen before the automation starts (Route 53 notices, the alarm fires).
 BEFORE_AUTOMATION = ("detect", "alarm")

@@ -5,10 +5,10 @@ import argparse
 import sys
 from typing import Sequence
 
+from drcore.errors import UsageError
 from drkit import __version__
 from drkit.commands import (catalogue, checkov, drill, evidence, failover, gate, pack_sync, policy, preview, readiness,
                             report, rto)
-from drcore.errors import UsageError
 
 COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, drill, pack_sync)
 

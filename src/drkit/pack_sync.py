@@ -22,7 +22,7 @@ from drcore.errors import UsageError
 VENDOR_DIR = Path("policypack") / "drguard" / "vendor"
 CORE_DIR = Path("src") / "drcore"
 # The core modules the pack's policies import, and the package's own __init__.
-CORE_MODULES = ("__init__", "engine_values", "objectives", "platform", "recovery_model", "regions", "tags")
+CORE_MODULES = ("__init__", "objectives", "platform", "recovery_model", "regions", "tags")
 RULES_MODULE = "required_config_rules.py"
 PACK_README = Path("policypack") / "README.md"
 TABLE_BEGIN, TABLE_END = "<!-- policies:begin", "<!-- policies:end -->"

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from drcore.errors import UsageError
-from drkit.project import Project, find_project, read_stack_config
 from drcore.stack_config import ConfigError, StackConfig, parse_stack_config
+from drkit.project import Project, find_project, read_stack_config
 
 
 @dataclass(frozen=True)

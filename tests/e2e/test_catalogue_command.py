@@ -12,7 +12,6 @@ from drkit.compliance.catalogue import load_catalogue
 from tests.support.stacks import REPO
 
 
-
 @pytest.fixture(autouse=True)
 def wired(monkeypatch):
     """The command as the CLI will run it (the lead adds it to cli.COMMANDS; until then it is added here)."""

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from drcore.errors import UsageError
 from drkit.checkov.results import CheckovResult, CheckResult
 from drkit.commands import checkov as command
-from drcore.errors import UsageError
 
 URN = "urn:pulumi:prod::ecommerce-dr::aws:lb/loadBalancer:LoadBalancer::alb"
 

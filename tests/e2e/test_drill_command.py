@@ -9,16 +9,16 @@ import json
 import jsonschema
 import pytest
 
+from drcore.catalogue.reader import read_catalogue
+from drcore.errors import UsageError
 from drkit.cli import _OneLineParser
 from drkit.commands import drill as command
-from drcore.catalogue.reader import read_catalogue
-from tests.support.cli import REPO
 from drkit.compliance.assessment import assess_controls
 from drkit.compliance.evidence import drill_evidence
 from drkit.drill import scenarios
 from drkit.drill.html_page import render_html
 from drkit.drill.record import load_schema
-from drcore.errors import UsageError
+from tests.support.cli import REPO
 
 CONTINGENCY_TESTING = {("nist-800-53-r5", "CP-4"), ("soc2", "A1.3"), ("soc2", "CC7.5")}
 

@@ -4,8 +4,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drkit.cli import main
 from drcore.errors import UsageError
+from drkit.cli import main
 from drkit.graph.resource_graph import graph_from_json, load_graph
 
 json_values = st.recursive(

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from drcore.errors import UsageError
 from drkit.cli import _OneLineParser
 from drkit.commands import readiness as command
-from drcore.errors import UsageError
 
 
 def _args(*argv: str):

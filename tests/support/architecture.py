@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from drkit.graph.resource_graph import UNKNOWN, Graph, Resource
 from drcore.stack_config import StackConfig, parse_stack_config
 from drkit.graph.capture import run_program
+from drkit.graph.resource_graph import UNKNOWN, Graph, Resource
 from tests.support.program import stack_graph, stack_raw_config
 from tests.support.stacks import NAMESPACE, REPO, edited, stack_values
 

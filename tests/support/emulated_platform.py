@@ -1,7 +1,7 @@
 """The emulated platform the failover tests run against, over real HTTP on loopback.
 
-It uses the emulation harness (drkit.emulation): moto's server, one regional proxy per region (plus one
-for the global Route 53 endpoint) that fills moto's gaps — Aurora global failover/switchover, health
+It uses the one emulation harness (tests/support/emulation.py over drkit.emulation): moto's server, one regional
+proxy per region (plus one for the global Route 53 endpoint) that fills moto's gaps — Aurora global failover/switchover, health
 checks that follow probes and alarms, alarm evaluation, TestDNSAnswer — and injects faults, and a
 loopback storefront per region. The resources are the few the automation touches, named by the prod
 stack's own outputs (the full graph materializer takes ~30 s, too slow to repeat per test; the drill
@@ -14,54 +14,14 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from drkit.emulation.faults import RegionFaults
-from drkit.emulation.gaps import GapFillers
-from drkit.emulation.health_endpoints import HEALTH_PATH, HealthEndpoint
-from drkit.emulation.moto_server import MotoServer
-from drkit.emulation.proxy import RegionalProxy
 from drfailover.clients import GLOBAL_ENDPOINT_KEY, AwsClients
 from drfailover.deployment import PRIMARY, SECONDARY, Deployment, deployment_from_outputs
-from drfailover.plan import build_plan
 from drfailover.execution import Runner, RunResult
+from drfailover.plan import build_plan
 from drfailover.steps import RunOptions, Waiter
+from drkit.emulation.health_endpoints import HEALTH_PATH, HealthEndpoint
 from drkit.stacks import load_stack
-
-ACCOUNT = "111122223333"  # the account of the preview's ARNs, so ARNs in the outputs stay valid
-
-
-@dataclass
-class EmulatedAws:
-    moto: MotoServer
-    faults: dict[str, RegionFaults]
-    gaps: GapFillers
-    proxies: dict[str, RegionalProxy]
-    storefronts: dict[str, HealthEndpoint] = field(default_factory=dict)  # kept across tests: each costs a session
-
-    @classmethod
-    def start(cls, regions: list[str]) -> "EmulatedAws":
-        moto = MotoServer(account=ACCOUNT).start()
-        faults = {key: RegionFaults(key) for key in [*regions, GLOBAL_ENDPOINT_KEY]}
-        gaps = GapFillers(moto, {r: faults[r] for r in regions})
-        # Route 53 is global: its own endpoint, which a regional outage does not take down.
-        proxies = {key: RegionalProxy("us-east-1" if key == GLOBAL_ENDPOINT_KEY else key, moto, gaps, faults[key]).start()
-                   for key in faults}
-        return cls(moto, faults, gaps, proxies)
-
-    @property
-    def endpoints(self) -> dict[str, str]:
-        return {key: proxy.url for key, proxy in self.proxies.items()}
-
-    def stop(self) -> None:
-        for storefront in self.storefronts.values():
-            storefront.close()
-        for proxy in self.proxies.values():
-            proxy.stop()
-        self.moto.stop()
-
-    def reset(self) -> None:
-        for faults in self.faults.values():
-            faults.clear()
-        self.moto.reset()
+from tests.support.emulation import EmulatedAws
 
 
 @dataclass

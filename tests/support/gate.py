@@ -11,8 +11,8 @@ import pytest
 
 from drkit.graph.resource_graph import Graph
 from drkit.policy_host.evaluation import GateResult, run_gate
-
 from tests.support.stacks import REPO
+
 PACK = REPO / "policypack"
 
 

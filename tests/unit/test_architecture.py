@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
 from tests.support.stacks import REPO
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")

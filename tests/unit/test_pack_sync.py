@@ -8,7 +8,6 @@ from drkit.pack_sync import CORE_MODULES, VENDOR_DIR, sync
 from tests.support.stacks import REPO
 
 
-
 def test_the_pack_carries_current_copies():
     assert sync(REPO, check=True).stale == (), "run 'drkit pack-sync' and commit the result"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import InvalidRequirement, Requirement
+
 from tests.support.stacks import REPO
 
 # Options that may stand in a requirements file: only references to other files of the repository.

@@ -9,10 +9,8 @@ parameter the rule requires.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Mapping
 
 IDENTIFIER = re.compile(r"^[A-Z0-9][A-Z0-9_]*$")
@@ -94,7 +92,7 @@ def value_problem(parameter: RuleParameter, value: str) -> str | None:
 
 
 def render_managed_rules(rules: Iterable[ManagedRule], source: str) -> str:
-    lines = [f"# AWS Config managed rules: identifier | parameters (name!:type = required) | resource types | trigger.",
+    lines = ["# AWS Config managed rules: identifier | parameters (name!:type = required) | resource types | trigger.",
              f"# Generated from {source}; regenerate with:",
              "#   .venv/bin/python -m drkit.compliance.managed_rules_source > compliance/aws-config-managed-rules.txt"]
     for rule in sorted(rules, key=lambda r: r.identifier):

@@ -10,14 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from .model import (  # noqa: F401 - the typed stack config is used through this package
-    NAME_RE, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig,
-    NetworkConfig, StackConfig,
-)
-from .sections import (
-    coerce, parse_backup, parse_compute, parse_data, parse_database, parse_dns, parse_monitoring, parse_network,
-    parse_recovery_targets, parse_region, parse_tags,
-)
+from .model import (NAME_RE, BackupConfig,  # noqa: F401 - the typed stack config is used through this package
+                    ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig, NetworkConfig,
+                    StackConfig)
+from .sections import (coerce, parse_backup, parse_compute, parse_data, parse_database, parse_dns, parse_monitoring,
+                       parse_network, parse_recovery_targets, parse_region, parse_tags)
 
 # Top-level keys and how each is parsed. Unknown keys are rejected so a typo never silently falls back.
 TOP_LEVEL_KEYS = (

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Union
 
-from drkit.checkov.terraform_plan import build_plan
-from drkit.checkov.results import PLAN_FRAMEWORK, CheckovResult, parse_reports
-from drkit.checkov.process import CheckovRun, checkov_executable, checkov_version, start_plan_scan, start_repository_scan
-from drkit.checkov.suppressions import SUPPRESSIONS_FILE, apply_suppressions, known_check_ids, load_suppressions
 from drcore.errors import UsageError
+from drkit.checkov.process import (CheckovRun, checkov_executable, checkov_version, start_plan_scan,
+                                   start_repository_scan)
+from drkit.checkov.results import PLAN_FRAMEWORK, CheckovResult, parse_reports
+from drkit.checkov.suppressions import SUPPRESSIONS_FILE, apply_suppressions, known_check_ids, load_suppressions
+from drkit.checkov.terraform_plan import build_plan
 from drkit.graph.resource_graph import Graph
 
 SCANS = ("plan", "secrets", "github-actions")

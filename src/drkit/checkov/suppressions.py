@@ -21,8 +21,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from drkit.checkov.results import PLAN_FRAMEWORK, CheckResult, with_suppression
 from drcore.errors import UsageError
+from drkit.checkov.results import PLAN_FRAMEWORK, CheckResult, with_suppression
 
 SUPPRESSIONS_FILE = "compliance/suppressions.yaml"
 CHECK_LIST_FILE = "compliance/checkov-checks.txt"

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from drcore.catalogue.model import Catalogue
-from drkit.compliance.catalogue import load_catalogue
-from drcore.catalogue.model import Control
+from drcore.catalogue.model import Catalogue, Control
 from drcore.errors import UsageError
+from drkit.compliance.catalogue import load_catalogue
 from drkit.project import find_project
 from drkit.stacks import load_stack
 

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from drkit.drill.scenarios import SCENARIOS, chosen
 from drcore.errors import UsageError
+from drkit.drill.scenarios import SCENARIOS, chosen
 from drkit.project import find_project
 from drkit.stacks import load_stack
 
@@ -36,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: moto's server and the emulation are heavy, and only this command needs them.
     from drcore.catalogue.reader import read_catalogue
     from drkit.compliance.catalogue import catalogue_dir
+    from drkit.drill.game_day import run_drill
     from drkit.drill.html_page import write_html
     from drkit.drill.record import write_records
-    from drkit.drill.game_day import run_drill
     from drkit.graph.capture import run_program
 
     if not args.local:

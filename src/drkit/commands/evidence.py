@@ -15,8 +15,8 @@ from pathlib import Path
 from drcore.catalogue.reader import required_config_rule_identifiers
 from drcore.errors import UsageError
 from drkit.compliance.live import clients
-from drkit.compliance.live.document import default_path, write_records
 from drkit.compliance.live.config_rules import CredentialsFailed, RegionReading, complete_readings, read_region
+from drkit.compliance.live.document import default_path, write_records
 from drkit.compliance.live.table import render_region
 from drkit.stacks import load_stack
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from drcore.errors import UsageError
 from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
 from drfailover.deployment import Deployment
-from drkit.deployments import deployment_from_stack, load_deployment
-from drfailover.plan import build_plan
 from drfailover.execution import Runner
+from drfailover.plan import build_plan
 from drfailover.steps import RunOptions
 from drfailover.timeline import render_text, result_document
+from drkit.deployments import deployment_from_stack, load_deployment
 from drkit.stacks import load_stack
 
 HELP = {

@@ -24,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
         print("policy pack copies are up to date" if not result.stale else f"{len(result.stale)} stale file(s)")
         return 1 if result.stale else 0
     for path in result.written:
-        print(f"wrote {path}")
+        print(f"updated {path}")
     print(f"policy pack copies: {len(result.written)} file(s) changed")
     return 0

@@ -12,13 +12,13 @@ import json
 import sys
 from pathlib import Path
 
+from drcore.backup_windows import copy_window_seconds
 from drcore.errors import UsageError
 from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
 from drkit.deployments import load_deployment
 from drkit.readiness.check import ReadinessContext, region_extras
 from drkit.readiness.suite import run_readiness
 from drkit.stacks import load_stack
-from drcore.backup_windows import copy_window_seconds
 
 PROBE_ROLES = ("primary", "secondary")
 

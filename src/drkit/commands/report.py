@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from drcore.errors import UsageError
+from drkit.gate.pipeline import Collected, EvidenceInputs, collect
 from drkit.project import find_project
 from drkit.report.bundle import write_bundle
-from drkit.gate.pipeline import Collected, EvidenceInputs, collect
 from drkit.report.console import path_lines, summary_lines, timing_line
 from drkit.report.locations import SourceLocator
 

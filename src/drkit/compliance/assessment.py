@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
-from drcore.catalogue.model import EVIDENCE_KINDS, Control, Evidence, EvidenceKind  # noqa: F401 - re-used names
+from drcore.catalogue.model import Control
 
 # What one piece of evidence says: it ran and held, ran and failed, ran but every finding is an accepted
 # (suppressed) one, or did not run in this report (e.g. no live AWS, no drill record yet).

@@ -14,8 +14,8 @@ from typing import Any, Iterable
 
 import jsonschema
 
-from drkit.compliance.assessment import EvidenceResult, Finding
 from drcore.errors import UsageError
+from drkit.compliance.assessment import EvidenceResult, Finding
 from drkit.graph.resource_graph import Graph
 from drkit.policy_host.evaluation import GateResult
 

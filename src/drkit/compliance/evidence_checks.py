@@ -34,7 +34,7 @@ def read_checkov_ids(path: Path) -> frozenset[str] | None:
 def test_node_problem(node_id: str, repo: Path) -> str | None:
     match = TEST_NODE.match(node_id)
     if not match:
-        return f"test '{node_id}' is not a pytest node id like tests/infra/test_x.py::test_name"
+        return f"test '{node_id}' is not a pytest node id like tests/unit/test_x.py::test_name"
     path = repo / match.group("path")
     if not path.is_file():
         return f"test file {match.group('path')} of '{node_id}' does not exist"

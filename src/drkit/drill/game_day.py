@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from drcore.backup_windows import copy_window_seconds
+from drfailover.clients import AwsClients
+from drfailover.deployment import Deployment, deployment_from_outputs
+from drfailover.execution import Runner, RunResult
+from drfailover.plan import build_plan
+from drfailover.steps import RunOptions, Waiter
+from drfailover.timeline import result_document
 from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
 from drkit.drill.timeline import Entry, StepFailed, Timeline
 from drkit.drill.traffic import PlacedOrder, place_order, stored_in, wait_for
 from drkit.emulation import EmulatedEnvironment
-from drfailover.clients import AwsClients
-from drfailover.deployment import Deployment, deployment_from_outputs
-from drfailover.plan import build_plan
+from drkit.graph.resource_graph import Graph
 from drkit.readiness.check import ReadinessContext, ReadinessReport, region_extras
 from drkit.readiness.suite import run_readiness
-from drfailover.execution import Runner, RunResult
-from drfailover.steps import RunOptions, Waiter
-from drfailover.timeline import result_document
-from drkit.graph.resource_graph import Graph
 
 
 @dataclass

@@ -13,10 +13,10 @@ from typing import Any
 
 import jsonschema
 
+from drcore.recovery_model import region_loss_rto_steps
+from drfailover.control_table import iso
 from drkit import __version__
 from drkit.drill.game_day import DrillRun, ScenarioResult
-from drfailover.control_table import iso
-from drcore.recovery_model import region_loss_rto_steps
 
 SCHEMA_VERSION = 1
 ORDERS_TIER = "sessions"  # the storefront's orders go to the carts table: DynamoDB, the sessions tier

@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 from botocore.config import Config
 
+from drcore.errors import UsageError
+from drcore.platform import ROLES
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapFillers
 from drkit.emulation.health_endpoints import HealthEndpoint
@@ -26,8 +28,6 @@ from drkit.emulation.materialize import Materialized, materialize
 from drkit.emulation.moto_server import DEFAULT_ACCOUNT, MotoServer, new_client
 from drkit.emulation.proxy import Call, RegionalProxy
 from drkit.emulation.replication_metrics import publish_replication_lag, replication_metrics
-from drcore.errors import UsageError
-from drcore.platform import ROLES
 from drkit.graph.resource_graph import Graph
 
 # The endpoints-map key of the global services' endpoint (Route 53), apart from every region's, so a

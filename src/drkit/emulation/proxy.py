@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapContext, GapFillers
-from drkit.emulation.serving import serve_in_thread, stop_serving
 from drkit.emulation.moto_server import ACCOUNT_HEADER, LOOPBACK, MotoServer
+from drkit.emulation.serving import serve_in_thread, stop_serving
 from drkit.emulation.wire import GLOBAL_SERVICES, AwsRequest, ProxyResponse, error_response
 
 log = logging.getLogger(__name__)

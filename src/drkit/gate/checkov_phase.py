@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from drkit.compliance.checkov_evidence import checkov_evidence
-from drkit.checkov.results import CheckovResult
 from drkit.checkov.process import SETUP_SCRIPT, VENV_DIR
+from drkit.checkov.results import CheckovResult
 from drkit.checkov.scan import dumps, run_checkov
 from drkit.compliance.assessment import EvidenceResult
+from drkit.compliance.checkov_evidence import checkov_evidence
 from drkit.graph.resource_graph import Graph
 from drkit.report.compliance_run import CheckovSummary
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from drkit.compliance.catalogue import load_catalogue
 from drcore.catalogue.model import Control
-from drkit.compliance.assessment import EvidenceResult, assess_controls
-from drkit.compliance.evidence import (config_rule_coverage, drill_evidence, dr_regions, live_config_evidence,
-                                      policy_evidence, test_evidence, utc_now, with_overrides)
 from drcore.errors import UsageError
+from drkit.compliance.assessment import EvidenceResult, assess_controls
+from drkit.compliance.catalogue import load_catalogue
+from drkit.compliance.evidence import (config_rule_coverage, dr_regions, drill_evidence, live_config_evidence,
+                                       policy_evidence, test_evidence, utc_now, with_overrides)
+from drkit.gate import checkov_phase
 from drkit.graph.capture import run_program
 from drkit.graph.resource_graph import Graph
 from drkit.policy_host.evaluation import GateResult, PolicyGate
-from drkit.gate import checkov_phase
 from drkit.report.compliance_run import CheckovSummary, ComplianceRun, ConfigCoverage, GateSummary, PolicyRule
 from drkit.stacks import load_stack
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from drcore.engine_values import REDACTED_SECRET as REDACTED
+from drcore.engine_values import REDACTED_SECRET as REDACTED  # noqa: F401 - the graph's readers take it from here
 from drcore.engine_values import UNKNOWN
 from drcore.errors import UsageError
 

@@ -6,10 +6,10 @@ from typing import Any, Iterable
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from drcore.errors import UsageError
-from drkit.graph.resource_graph import Graph, Resource
+from drkit.graph.resource_graph import Resource
 
 _MAX_MESSAGE = 400 * 1024 * 1024  # the engine's own limit for analyzer messages
 _LEVEL_NAMES = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",

@@ -9,7 +9,7 @@ from typing import Any
 
 from drfailover.deployment import PRIMARY, SECONDARY
 from drkit.readiness.check import (NOT_READY, OPTIONAL_FAILURES, READY, UNKNOWN, Check, ReadinessContext,
-                                     describe_error, named_check, source)
+                                   describe_error, named_check, source)
 
 _ROLE_WORDS = re.compile(r"\b(primary|secondary)\b")
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drfailover.deployment import SECONDARY
-from drkit.readiness.check import (NOT_READY, OPTIONAL_FAILURES, READY, UNKNOWN, Check, ReadinessContext,
-                                     describe_error, named_check, source)
-from drfailover.rpo_exposure import stores
 from drcore.recovery_model import format_duration
+from drfailover.deployment import SECONDARY
+from drfailover.rpo_exposure import stores
+from drkit.readiness.check import (NOT_READY, OPTIONAL_FAILURES, READY, UNKNOWN, Check, ReadinessContext,
+                                   describe_error, named_check, source)
 
 METRIC_WINDOW_S = 300
 METRIC_PERIOD_S = 60

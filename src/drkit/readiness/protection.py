@@ -7,13 +7,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from drcore.regions import ROUTE53_HOME_REGION
 from drfailover.control_table import ControlTable
 from drfailover.deployment import SECONDARY
-from drkit.readiness.check import (NOT_READY, OPTIONAL_FAILURES, READY, UNKNOWN, Check, ReadinessContext,
-                                     describe_error, named_check, source)
-from drkit.readiness.compute import containers
 from drfailover.signals import probe, route53_status
-from drcore.regions import ROUTE53_HOME_REGION
+from drkit.readiness.check import (NOT_READY, OPTIONAL_FAILURES, READY, UNKNOWN, Check, ReadinessContext,
+                                   describe_error, named_check, source)
+from drkit.readiness.compute import containers
+
 
 @named_check("secrets")
 def secrets(ctx: ReadinessContext) -> list[Check]:

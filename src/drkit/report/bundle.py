@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from drcore.errors import UsageError
+from drkit.report.compliance_run import ComplianceRun
 from drkit.report.html import render_html
 from drkit.report.json_report import render_json
 from drkit.report.junit import render_junit
 from drkit.report.locations import SourceLocator
 from drkit.report.markdown import render_markdown
-from drkit.report.compliance_run import ComplianceRun
 from drkit.report.sarif import render_sarif
 
 FILE_NAMES = {"html": "compliance.html", "markdown": "compliance.md", "json": "compliance.json",

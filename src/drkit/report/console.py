@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drkit.report.html import resource_name
 from drkit.report.compliance_run import ComplianceRun
+from drkit.report.html import resource_name
 
 
 def summary_lines(run: ComplianceRun) -> list[str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from drkit.report.locations import SourceLocator
 from drkit.report.compliance_run import ComplianceRun
+from drkit.report.locations import SourceLocator
 
 _KIND_LABELS = {"policy": "policy", "config-rule": "Config rule", "checkov": "checkov", "test": "test",
                 "drill": "DR drill"}

@@ -12,8 +12,8 @@ from typing import Any
 
 from drkit import __version__
 from drkit.compliance.assessment import EvidenceResult, Finding
-from drkit.report.locations import SourceLocation, SourceLocator
 from drkit.report.compliance_run import ComplianceRun
+from drkit.report.locations import SourceLocation, SourceLocator
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SCANNED_KINDS = ("policy", "checkov", "config-rule")

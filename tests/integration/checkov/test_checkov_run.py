@@ -3,11 +3,11 @@ import json
 
 import pytest
 
-from drkit.compliance.checkov_evidence import checkov_evidence
+from drcore.errors import UsageError
 from drkit.checkov.results import parse_reports
 from drkit.checkov.scan import run_checkov
 from drkit.checkov.suppressions import apply_suppressions, load_suppressions
-from drcore.errors import UsageError
+from drkit.compliance.checkov_evidence import checkov_evidence
 from tests.support.graphs import GraphBuilder
 from tests.support.stacks import REPO
 

@@ -1,10 +1,10 @@
 """Pulumi type tokens and property names -> Terraform: every type the program produces maps, names convert."""
 import pytest
 
+from drcore.errors import UsageError
 from drkit.checkov.shapes import BLOCK, LIST, resource_fields
 from drkit.checkov.typemap import (LIST_BLOCKS_KEEPING_NAME, PROPERTY_RENAMES, TERRAFORM_TYPES, UnmappedTypeError,
                                    camel_to_snake, terraform_attribute, terraform_name, terraform_type)
-from drcore.errors import UsageError
 from tests.support.program import stack_graph
 
 

@@ -11,13 +11,12 @@ import pytest
 import yaml
 
 from drcore.catalogue.reader import CatalogueError, read_catalogue, required_config_rule_identifiers
-from drkit.graph.resource_graph import Graph
 from drcore.stack_config import parse_stack_config
+from drkit.graph.resource_graph import Graph
 from infra.config_rules import config_rules_for_stack
 from tests.support.gate import run_pack, violated
 from tests.support.program import stack_graph
-from tests.support.stacks import edited, stack_values
-from tests.support.stacks import REPO
+from tests.support.stacks import REPO, edited, stack_values
 
 RULE = "aws:cfg/rule:Rule"
 STACKS = ("dev", "prod")

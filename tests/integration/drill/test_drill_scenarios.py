@@ -7,9 +7,9 @@ import io
 import threading
 
 from drcore.catalogue.reader import read_catalogue
-from tests.support.cli import REPO
 from drkit.drill.game_day import run_drill
 from drkit.drill.scenarios import SCENARIOS, DrillSettings, chosen
+from tests.support.cli import REPO
 
 
 def _drill(dev, scenarios, settings: DrillSettings | None = None):

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from drkit.emulation import EmulatedEnvironment
 from drcore.errors import UsageError
-from tests.support.loopback import post_order, refused
+from drkit.emulation import EmulatedEnvironment
 from tests.support.graphs import GraphBuilder
+from tests.support.loopback import post_order, refused
 
 
 def _tiny_graph(with_table: bool = True):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.evidence_scenario import deploy_compliant
 from tests.support.cli import assert_one_line_error
+from tests.support.evidence_scenario import deploy_compliant
 
 
 @pytest.mark.parametrize(("args", "fragments"), [

@@ -16,9 +16,7 @@ from moto.config.models import MANAGED_RULES_CONSTRAINTS
 from drcore.catalogue.reader import required_config_rule_identifiers
 from drkit.compliance.evidence import live_config_evidence
 from tests.support.evidence_scenario import BUCKET, IDENTIFIERS, deploy_compliant, keyed, rule_args
-from tests.support.stacks import stack_values, write_project
-from tests.support.stacks import REPO
-
+from tests.support.stacks import REPO, stack_values, write_project
 
 
 def test_all_rules_compliant_in_both_regions(world, regions, drkit_evidence, monkeypatch, tmp_path):

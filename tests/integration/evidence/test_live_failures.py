@@ -12,10 +12,10 @@ import math
 from botocore.retries.standard import ExponentialBackoff
 
 from drkit.compliance.live import clients
-from tests.support.evidence_scenario import IDENTIFIERS, deploy_compliant, keyed, rule_args
-from tests.support.throttling_proxy import throttling_proxy
 from tests.support.cli import assert_one_line_error
+from tests.support.evidence_scenario import IDENTIFIERS, deploy_compliant, keyed, rule_args
 from tests.support.moto_server import closed_port_url
+from tests.support.throttling_proxy import throttling_proxy
 
 
 def error_lines(run) -> list[str]:

@@ -8,8 +8,8 @@ import pytest
 
 from drcore.errors import UsageError
 from drfailover.deployment import deployment_from_outputs, load_deployment_file
-from drkit.deployments import load_deployment
 from drfailover.rpo_exposure import DEFAULT_S3_RULE_ID
+from drkit.deployments import load_deployment
 from drkit.graph.resource_graph import UNKNOWN
 from tests.support.program import stack_graph
 

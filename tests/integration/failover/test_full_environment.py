@@ -9,12 +9,12 @@ import urllib.request
 
 import pytest
 
-from drkit.emulation import EmulatedEnvironment
 from drfailover.clients import AwsClients
 from drfailover.deployment import deployment_from_outputs
-from drfailover.plan import build_plan
 from drfailover.execution import Runner
+from drfailover.plan import build_plan
 from drfailover.steps import RunOptions
+from drkit.emulation import EmulatedEnvironment
 from drkit.stacks import load_stack
 from tests.support.program import stack_graph
 

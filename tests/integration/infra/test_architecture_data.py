@@ -11,11 +11,10 @@ import json
 import pytest
 
 from drkit.graph.resource_graph import Resource
-from tests.support.architecture import (
-    BUCKET, DB_CLUSTER, DB_INSTANCE, GLOBAL_CLUSTER, KMS_KEY, KMS_REPLICA, PLAN, PRIMARY, ROLES, SECONDARY,
-    SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK, Stack, arn_region, control_tables, data_bucket,
-    data_tables, only, resolved_tags, stack,
-)
+from tests.support.architecture import (BUCKET, DB_CLUSTER, DB_INSTANCE, GLOBAL_CLUSTER, KMS_KEY, KMS_REPLICA, PLAN,
+                                        PRIMARY, ROLES, SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL,
+                                        VAULT, VAULT_LOCK, Stack, arn_region, control_tables, data_bucket, data_tables,
+                                        only, resolved_tags, stack)
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"

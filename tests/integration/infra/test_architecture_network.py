@@ -6,9 +6,8 @@ from typing import Any
 import pytest
 
 from drkit.graph.resource_graph import Resource
-from tests.support.architecture import (
-    ALB, DEFAULT_SECURITY_GROUP, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP, STACKS, WORLD, Stack, stack,
-)
+from tests.support.architecture import (ALB, DEFAULT_SECURITY_GROUP, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP, STACKS,
+                                        WORLD, Stack, stack)
 
 
 # -- network exposure --------------------------------------------------------------------------------

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 
 from drkit.graph.resource_graph import Resource
-from tests.support.architecture import (
-    ALARM, DASHBOARD, DB_CLUSTER, GLOBAL_CLUSTER, LISTENER, PRIMARY, ROLES, SECONDARY, STACKS, TOPIC, VAULT, Stack,
-    arn_region, contains_unknown, control_tables, data_bucket, data_tables, endpoint_check, failover_records, only,
-    primary_gate, region_alb, region_service, stack,
-)
-
+from tests.support.architecture import (ALARM, DASHBOARD, DB_CLUSTER, GLOBAL_CLUSTER, LISTENER, PRIMARY, ROLES,
+                                        SECONDARY, STACKS, TOPIC, VAULT, Stack, arn_region, contains_unknown,
+                                        control_tables, data_bucket, data_tables, endpoint_check, failover_records,
+                                        only, primary_gate, region_alb, region_service, stack)
 
 # -- stack outputs for failover automation -----------------------------------------------------------
 REGION_OUTPUT_KEYS = ("region", "albDnsName", "albArn", "clusterName", "serviceName", "databaseClusterIdentifier",

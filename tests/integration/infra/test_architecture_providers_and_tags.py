@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from drcore.tags import REQUIRED_TAG_KEYS
-from tests.support.architecture import (
-    ALARM, CLASSIFICATION_RANK, DB_CLUSTER, DB_INSTANCE, EDITED, GLOBAL, GLOBAL_CLUSTER, HEALTH_CHECK, KMS_KEY,
-    METRICS_REGION, PROVIDER, ROLES, SECRET, STACKS, SUBSCRIPTION, TABLE, TOPIC, VAULT, accepts_tags, aws_resources,
-    data_bucket, default_tags, resolved_tags, role_of_region, stack,
-)
+from tests.support.architecture import (ALARM, CLASSIFICATION_RANK, DB_CLUSTER, DB_INSTANCE, EDITED, GLOBAL,
+                                        GLOBAL_CLUSTER, HEALTH_CHECK, KMS_KEY, METRICS_REGION, PROVIDER, ROLES, SECRET,
+                                        STACKS, SUBSCRIPTION, TABLE, TOPIC, VAULT, accepts_tags, aws_resources,
+                                        data_bucket, default_tags, resolved_tags, role_of_region, stack)
 
 
 # -- providers and regions ---------------------------------------------------------------------------

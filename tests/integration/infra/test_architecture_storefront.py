@@ -6,9 +6,8 @@ import math
 
 import pytest
 
-from tests.support.architecture import (
-    LISTENER, PRIMARY, ROLES, SCALING_TARGET, SECONDARY, STACKS, arn_region, only, region_alb, region_service, stack,
-)
+from tests.support.architecture import (LISTENER, PRIMARY, ROLES, SCALING_TARGET, SECONDARY, STACKS, arn_region, only,
+                                        region_alb, region_service, stack)
 
 
 # -- storefront: ALB, listeners, warm standby --------------------------------------------------------

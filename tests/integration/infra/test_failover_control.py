@@ -18,10 +18,9 @@ import pytest
 
 from drkit.graph.resource_graph import Resource
 from infra.components import failover_code
-from tests.support.architecture import (
-    ALARM, ALB, DB_INSTANCE, HEALTH_CHECK, KMS_REPLICA, METRICS_REGION, PRIMARY, RECORD, ROLE, ROLES, SECONDARY, STACKS,
-    SUBSCRIPTION, TABLE, TOPIC, Stack, arn_region, only, resolved_tags, stack,
-)
+from tests.support.architecture import (ALARM, ALB, DB_INSTANCE, HEALTH_CHECK, KMS_REPLICA, METRICS_REGION, PRIMARY,
+                                        RECORD, ROLE, ROLES, SECONDARY, STACKS, SUBSCRIPTION, TABLE, TOPIC, Stack,
+                                        arn_region, only, resolved_tags, stack)
 
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"

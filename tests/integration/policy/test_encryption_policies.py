@@ -2,8 +2,7 @@
 import json
 
 from drkit.graph.resource_graph import UNKNOWN
-from tests.support.gate import (assert_published_metadata, check, graph_fixture, messages, result_fixture,
-                                violated)
+from tests.support.gate import assert_published_metadata, check, graph_fixture, messages, result_fixture, violated
 from tests.support.graphs import ACCOUNT, GraphBuilder
 
 CMK_EAST = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/mrk-1111aaaa2222bbbb3333cccc4444dddd"

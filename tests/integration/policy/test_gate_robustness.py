@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from drkit.cli import main
 from drcore.errors import UsageError
+from drkit.cli import main
 from drkit.policy_host.evaluation import run_gate
 from tests.support.graphs import GraphBuilder
 from tests.support.packs import pack_with_policy, processes_running, write_pack

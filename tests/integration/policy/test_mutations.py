@@ -20,7 +20,6 @@ from tests.support.mutations import MUTATIONS
 from tests.support.program import stack_graph
 
 
-
 def mutated(mutation: str) -> tuple[Graph, str, str]:
     mutate, policy = MUTATIONS[mutation]
     graph = stack_graph("prod")

@@ -9,8 +9,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from drkit.policy_host.evaluation import GateResult
 from tests.support.fixtures.published_pack import prod_session
 from tests.support.mutations import MUTATIONS

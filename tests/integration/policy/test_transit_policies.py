@@ -1,8 +1,7 @@
 """Encryption-in-transit policies, run as the real pack (plugin process + Analyzer gRPC) over one hand-built graph."""
 import json
 
-from tests.support.gate import (assert_published_metadata, check, graph_fixture, messages, result_fixture,
-                                violated)
+from tests.support.gate import assert_published_metadata, check, graph_fixture, messages, result_fixture, violated
 from tests.support.graphs import GraphBuilder
 
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/shop/0123456789abcdef"

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from drkit.compliance import evidence as sources
 from drcore.catalogue.model import Control, Evidence
 from drcore.errors import UsageError
-from drkit.policy_host.evaluation import run_gate
+from drkit.compliance import evidence as sources
 from drkit.gate.pipeline import build_run
+from drkit.policy_host.evaluation import run_gate
 from drkit.report.compliance_run import CheckovSummary
 from tests.support.graphs import GraphBuilder
 from tests.support.packs import write_pack

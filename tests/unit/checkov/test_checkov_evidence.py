@@ -1,6 +1,6 @@
 """checkov results -> EvidenceResults: one per check id, passed / failed / suppressed, findings traced to URNs."""
-from drkit.compliance.checkov_evidence import checkov_evidence
 from drkit.checkov.results import CheckovResult, CheckResult
+from drkit.compliance.checkov_evidence import checkov_evidence
 
 URN_A = "urn:pulumi:prod::ecommerce-dr::aws:s3/bucket:Bucket::a"
 URN_B = "urn:pulumi:prod::ecommerce-dr::aws:s3/bucket:Bucket::b"

@@ -1,9 +1,9 @@
 """compliance/suppressions.yaml: each mistake is one clear UsageError; matching by check, resource and stack."""
 import pytest
 
+from drcore.errors import UsageError
 from drkit.checkov.results import CheckResult
 from drkit.checkov.suppressions import apply_suppressions, known_check_ids, load_suppressions
-from drcore.errors import UsageError
 from tests.support.stacks import REPO
 
 REASON = "The storefront's buckets hold no workflow that consumes events, so notifications have no reader."

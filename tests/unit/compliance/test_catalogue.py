@@ -6,13 +6,12 @@ import re
 
 import pytest
 
+from drcore.catalogue.managed_rules import parse_managed_rules
+from drcore.catalogue.reader import required_config_rule_identifiers
 from drguard.catalogue import ALL_POLICIES
 from drkit.compliance.catalogue import load_catalogue
-from drcore.catalogue.reader import required_config_rule_identifiers
 from drkit.compliance.managed_rules_source import moto_managed_rules
-from drcore.catalogue.managed_rules import parse_managed_rules
 from tests.support.stacks import REPO
-
 
 # Controls per framework: the catalogue cannot shrink (or grow) without this test changing in the same commit.
 EXPECTED_SIZES = {"pci-dss-4.0": 24, "cis-aws-foundations-3.0": 24, "soc2": 17, "nist-800-53-r5": 32}

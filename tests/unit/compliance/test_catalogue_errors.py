@@ -9,9 +9,9 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from drkit.compliance.catalogue import load_catalogue
 from drcore.catalogue.reader import CatalogueError
 from drcore.errors import UsageError
+from drkit.compliance.catalogue import load_catalogue
 from tests.support.stacks import REPO
 
 PCI = "controls/pci-dss-4.0.yaml"

@@ -12,8 +12,8 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
-from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
 from drcore.regions import ROUTE53_HOME_REGION
+from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
 
 if TYPE_CHECKING:
     from drkit.emulation.gaps import GapContext

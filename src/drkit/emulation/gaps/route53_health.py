@@ -26,8 +26,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
 from drcore.regions import ROUTE53_HEALTH_CHECKER_REGIONS, ROUTE53_HOME_REGION
+from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
 
 if TYPE_CHECKING:
     from drkit.emulation.gaps import GapContext
