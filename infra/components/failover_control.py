@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from drcore.stack_config import StackConfig
+from drcore.tags import PURPOSE_TAG
 from infra.components.failover_code import DEPLOYMENT_FILE, DEPLOYMENT_FILE_ENV, HANDLER, code_archive
 from infra.components.failover_iam import AutomationScope, automation_role
 from infra.components.traffic import FailoverRouting
@@ -172,7 +173,7 @@ class FailoverControl(pulumi.ComponentResource):
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=key_arn),
             deletion_protection_enabled=True,
-            tags={**classification_tags(CONTROL_CLASSIFICATION), "Purpose": CONTROL_PURPOSE},
+            tags={**classification_tags(CONTROL_CLASSIFICATION), PURPOSE_TAG: CONTROL_PURPOSE},
             opts=ctx.opts(self))
 
     def _dead_letter_queue(self, ctx: RegionContext, args: FailoverControlArgs) -> aws.sqs.Queue:

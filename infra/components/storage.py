@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
+from drcore.tags import PURPOSE_TAG
 from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
 from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
@@ -76,7 +77,7 @@ class SecureBucket(pulumi.ComponentResource):
             ctx.name(*parts),
             bucket=physical_name(ctx, *parts),
             force_destroy=False,  # a stack destroy must never take data with it
-            tags={**classification_tags(args.classification), "Purpose": args.purpose},
+            tags={**classification_tags(args.classification), PURPOSE_TAG: args.purpose},
             opts=ctx.opts(self),
         )
         self.bucket_name, self.arn = bucket.bucket, bucket.arn

@@ -11,6 +11,7 @@ from drguard.common import (ROLES, aws_providers, label, of_type, provider_regio
                             role_of_region, role_providers, role_regions)
 from drguard.frameworks import CIS, NIST, PCI, framework
 from drguard.s3_links import BUCKET_TYPES, configs_of, declared_name
+from drguard.vendor.drcore.tags import PURPOSE_TAG
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 RECORDER = "aws:cfg/recorder:Recorder"
@@ -219,7 +220,7 @@ def _access_logging(args: StackValidationArgs, report_violation: ReportViolation
     resources = list(args.resources)
     loggings = of_type(resources, *LOGGINGS)
     for bucket in of_type(resources, *BUCKET_TYPES):
-        if resolved_tags(bucket.props, bucket.provider).get("Purpose") == "access-logs":
+        if resolved_tags(bucket.props, bucket.provider).get(PURPOSE_TAG) == "access-logs":
             continue
         name = declared_name(bucket)
         inline = bucket.props.get("logging")

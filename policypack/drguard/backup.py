@@ -10,6 +10,7 @@ from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, 
 from drguard.common import (PRIMARY, arn_region, as_list, depends_through, dr_role, of_type, refers_to, resolved_tags,
                             resource_region)
 from drguard.frameworks import NIST, framework
+from drguard.vendor.drcore.tags import PURPOSE_TAG
 
 VAULT = "aws:backup/vault:Vault"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
@@ -126,7 +127,7 @@ def _validate_plan_copy(args: StackValidationArgs, report_violation: ReportViola
     stores = [c for c in of_type(resources, CLUSTER)
               if resource_region(c) in plan_regions or dr_role(c.provider) == PRIMARY]
     exempt = set(args.get_config().get("exemptPurposes") or [])
-    stores += [t for t in of_type(resources, TABLE) if resolved_tags(t.props, t.provider).get("Purpose") not in exempt]
+    stores += [t for t in of_type(resources, TABLE) if resolved_tags(t.props, t.provider).get(PURPOSE_TAG) not in exempt]
     for store in stores:
         kind = "Aurora cluster" if store.resource_type == CLUSTER else "DynamoDB table"
         identity = _store_identity(store)

@@ -16,6 +16,7 @@ from pulumi_policy import (PolicyComplianceFramework, PolicyConfigSchema, Policy
                            ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity)
 
 from drguard.vendor.drcore.platform import PRIMARY, ROLES, SECONDARY  # noqa: F401 - the areas take roles from here
+from drguard.vendor.drcore.tags import DR_ROLE_TAG
 
 AWS_PROVIDER = "pulumi:providers:aws"
 
@@ -127,7 +128,7 @@ def aws_providers(resources: Iterable[PolicyResource]) -> dict[str, Provider]:
 
 def dr_role(provider: Optional[Provider]) -> Optional[str]:
     """The DRRole default tag of a provider ("primary", "secondary"), if any."""
-    return provider_default_tags(provider).get("DRRole") if provider is not None else None
+    return provider_default_tags(provider).get(DR_ROLE_TAG) if provider is not None else None
 
 
 def provider_region(provider: Provider) -> Optional[str]:

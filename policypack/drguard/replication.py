@@ -14,6 +14,7 @@ from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, 
 from drguard.common import (PRIMARY, arn_region, as_list, bucket_name_from_arn, dr_role, label, of_type, refers_to,
                             region_of, resolved_tags, resource_region, status_enabled)
 from drguard.frameworks import NIST, PCI, framework
+from drguard.vendor.drcore.tags import DATA_CLASSIFICATION_TAG, PURPOSE_TAG
 
 BUCKET = "aws:s3/bucket:Bucket"
 REPLICATION_CONFIG = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -52,7 +53,7 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
         if dr_role(bucket.provider) != PRIMARY:
             continue
         tags = resolved_tags(bucket.props, bucket.provider)
-        classification, purpose = tags.get("DataClassification"), tags.get("Purpose")
+        classification, purpose = tags.get(DATA_CLASSIFICATION_TAG), tags.get(PURPOSE_TAG)
         if classification not in classifications or purpose in exempt:
             continue
         name = bucket.props.get("bucket")
@@ -159,7 +160,7 @@ def _validate_table_replica(args: ResourceValidationArgs, report_violation: Repo
         return
     own = region_of(args.props, args.provider)
     secondary = _setting(args.get_config(), "secondaryRegions", [])
-    if resolved_tags(args.props, args.provider).get("Purpose") in _setting(args.get_config(), "exemptPurposes", []):
+    if resolved_tags(args.props, args.provider).get(PURPOSE_TAG) in _setting(args.get_config(), "exemptPurposes", []):
         return
     replica_regions = {r.get("regionName") for r in as_list(args.props.get("replicas")) if isinstance(r, Mapping)}
     other = {r for r in replica_regions if isinstance(r, str) and r and r != own}

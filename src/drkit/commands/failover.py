@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from drcore.errors import UsageError
+from drcore.platform import ROLES
 from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
 from drfailover.deployment import Deployment
 from drfailover.execution import Runner
@@ -28,7 +29,7 @@ HELP = {
     "switchover": "planned move to the secondary region with no data loss",
     "failback": "move back to the primary region after a failover",
 }
-PROBE_ROLES = ("primary", "secondary", "record")
+PROBE_ROLES = (*ROLES, "record")  # "record": the DNS name customers use
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from drcore.backup_windows import copy_window_seconds
 from drcore.errors import UsageError
+from drcore.platform import ROLES
 from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
 from drkit.deployments import load_deployment
 from drkit.readiness.check import ReadinessContext, region_extras
 from drkit.readiness.suite import run_readiness
 from drkit.stacks import load_stack
 
-PROBE_ROLES = ("primary", "secondary")
+PROBE_ROLES = ROLES
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 import jsonschema
 
 from drcore.errors import UsageError
+from drcore.platform import ROLES
+from drcore.tags import DR_ROLE_TAG
 from drkit.compliance.assessment import EvidenceResult, Finding
 from drkit.graph.resource_graph import Graph
 from drkit.policy_host.evaluation import GateResult
@@ -120,8 +122,8 @@ def dr_regions(graph: Graph) -> dict[str, str]:
             tags = json.loads(provider.inputs.get("defaultTags") or "{}").get("tags") or {}
         except (TypeError, ValueError, AttributeError):
             tags = {}
-        role, region = tags.get("DRRole"), provider.inputs.get("region")
-        if role in ("primary", "secondary") and isinstance(region, str):
+        role, region = tags.get(DR_ROLE_TAG), provider.inputs.get("region")
+        if role in ROLES and isinstance(region, str):
             regions.setdefault(role, region)
     if set(regions) != {"primary", "secondary"}:
         raise UsageError(f"graph of stack '{graph.stack}' names no primary and secondary region (no primaryRegion/"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from drcore.tags import DR_ROLE_TAG
 from drkit.graph.resource_graph import Graph
 
 
@@ -44,5 +45,5 @@ def _role(provider_inputs: dict) -> str | None:
         except ValueError:
             return None
     if isinstance(tags, dict):
-        return (tags.get("tags") or {}).get("DRRole")
+        return (tags.get("tags") or {}).get(DR_ROLE_TAG)
     return None
