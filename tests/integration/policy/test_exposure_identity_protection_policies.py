@@ -1,4 +1,5 @@
-"""Guardrail policies, run through the real pack (plugin process, gRPC) over one hand-built two-region graph.
+"""Exposure, identity and data-protection policies (drguard.exposure, .network, .identity, .data_protection), run
+through the real pack (plugin process, gRPC) over one hand-built two-region graph.
 
 Other areas' policies are disabled in these runs so a finding, or a crash, of theirs cannot decide these tests.
 """
