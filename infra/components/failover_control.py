@@ -139,8 +139,9 @@ class FailoverControl(pulumi.ComponentResource):
             timeout=TIMEOUT_SECONDS,
             memory_size=256,
             # One run at a time: the lock serialises runs anyway, and a second concurrent run would only
-            # spend its time waiting for the lock while throttled events wait in Lambda's own queue.
-            reserved_concurrent_executions=1,
+            # spend its time waiting for the lock while throttled events wait in Lambda's own queue. Stack config
+            # automation.reservedConcurrency: null on accounts whose concurrency quota cannot spare a reservation.
+            reserved_concurrent_executions=args.config.automation.reserved_concurrency,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables={DEPLOYMENT_FILE_ENV: DEPLOYMENT_FILE}),
             kms_key_arn=args.platform_key_arn,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),

@@ -35,6 +35,7 @@ EDITS = {  # dotted config key -> value, applied to prod's config
     "data.tables": ["carts", "sessions", "wishlists"],
     "data.buckets": {"media": "public", "exports": "restricted", "invoices": "confidential"},
     "data.replicatedClassifications": ["confidential", "restricted"],
+    "automation.reservedConcurrency": None,  # an account whose Lambda quota cannot spare a reservation
 }
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"

@@ -85,6 +85,14 @@ class MonitoringConfig:
 
 
 @dataclass(frozen=True)
+class AutomationConfig:
+    # Concurrency reserved for the failover function: 1 keeps it runnable when the account is saturated, but every
+    # reservation must leave the account's unreserved pool at its minimum (100 on a default 1,000 quota); accounts
+    # with a low quota (new accounts may have 10) must set None and run from the unreserved pool.
+    reserved_concurrency: int | None = 1
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: str
     environment: str
@@ -101,6 +109,7 @@ class StackConfig:
     monitoring: MonitoringConfig
     recovery_targets: Mapping[str, RecoveryTarget]
     scale_factor: int = 1
+    automation: AutomationConfig = field(default_factory=AutomationConfig)
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property

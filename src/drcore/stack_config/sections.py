@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (NAME_RE, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig,
+from .model import (NAME_RE, AutomationConfig, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig,
                     MonitoringConfig, NetworkConfig)
 
 
@@ -125,12 +125,23 @@ def parse_compute(raw: Any) -> ComputeConfig:
     )
 
 
+# "An Aurora global database requires DB instance classes that are optimized for memory-intensive applications"
+# (Aurora User Guide, configuration requirements of an Aurora global database): the db.r and db.x families.
+GLOBAL_DATABASE_CLASS = re.compile(r"db\.[rx][0-9]+[a-z]*\.[a-z0-9]+")
+
+
 def parse_database(raw: Any) -> DatabaseConfig:
     section = _Section("database", raw, ("engineVersion", "instanceClass", "primaryInstances", "secondaryInstances",
                                           "backupRetentionDays", "databaseName"))
+    instance_class = section.str("instanceClass", pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
+                                 hint="an instance class such as db.r6g.large")
+    if not GLOBAL_DATABASE_CLASS.fullmatch(instance_class):
+        raise ConfigError("database.instanceClass", f"is '{instance_class}', a class an Aurora global database cannot "
+                          "use (it takes memory-optimized classes only)", "choose a db.r or db.x class such as "
+                          "db.r6g.large")
     return DatabaseConfig(
         engine_version=section.str("engineVersion", pattern=r"\d+(\.\d+)?", hint="a PostgreSQL version such as 16.4"),
-        instance_class=section.str("instanceClass", pattern=r"db\.[a-z0-9]+\.[a-z0-9]+", hint="an instance class such as db.r6g.large"),
+        instance_class=instance_class,
         primary_instances=section.int("primaryInstances", 1, 15),
         secondary_instances=section.int("secondaryInstances", 0, 15),
         backup_retention_days=section.int("backupRetentionDays", 1, 35),
@@ -210,6 +221,15 @@ def parse_monitoring(raw: Any) -> MonitoringConfig:
         alarm_email=section.str("alarmEmail", pattern=r"[^@\s]+@[^@\s]+\.[a-z]{2,}", hint="an e-mail address"),
         alarm_period_seconds=period, alarm_evaluation_periods=section.int("alarmEvaluationPeriods", 1, 10, 2),
     )
+
+
+def parse_automation(raw: Any) -> AutomationConfig:
+    section = _Section("automation", raw, ("reservedConcurrency",))
+    reserved = section.value.get("reservedConcurrency", 1)
+    if reserved is None:  # YAML null: no reservation, the function runs from the account's unreserved pool
+        return AutomationConfig(reserved_concurrency=None)
+    value = section.int("reservedConcurrency", 1, 1000, 1)
+    return AutomationConfig(reserved_concurrency=value)
 
 
 def parse_recovery_targets(raw: Any) -> dict[str, RecoveryTarget]:

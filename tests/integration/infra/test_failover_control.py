@@ -142,7 +142,10 @@ def test_function_runs_in_the_secondary_region_one_at_a_time(name):
     assert function.inputs.get("name") == _control(s)["functionName"]
     assert function.inputs.get("runtime") == "python3.11"
     assert function.inputs.get("handler") == "drfailover.lambda_handler.handle"
-    assert function.inputs.get("timeout") == 900 and function.inputs.get("reservedConcurrentExecutions") == 1
+    assert function.inputs.get("timeout") == 900
+    # One at a time where the account can reserve it (prod, dev); none reserved where it cannot (edited-prod).
+    assert function.inputs.get("reservedConcurrentExecutions") == s.config.automation.reserved_concurrency
+    assert s.config.automation.reserved_concurrency == (None if name == "edited-prod" else 1)
     assert (function.inputs.get("tracingConfig") or {}).get("mode") == "Active"
     assert arn_region(function.inputs.get("kmsKeyArn")) == s.config.secondary_region
     assert only(s.refs(function, "kmsKeyArn", KMS_REPLICA), "environment key")

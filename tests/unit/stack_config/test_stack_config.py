@@ -48,7 +48,27 @@ BAD_CONFIGS = [
     ("colour", "blue", "colour", "not a known setting"),
     ("network.vpcs", 2, "network.vpcs", "not a known setting"),
     ("environment", "Prod Env", "environment", "lower-case"),
+    # An Aurora global database takes memory-optimized classes only (burstable db.t*, general db.m* are refused).
+    ("database.instanceClass", "db.t4g.medium", "database.instanceClass", "cannot use"),
+    ("database.instanceClass", "db.t3.large", "database.instanceClass", "cannot use"),
+    ("database.instanceClass", "db.m5.large", "database.instanceClass", "cannot use"),
+    # 0 would throttle every invocation of the failover function: never a valid reservation.
+    ("automation.reservedConcurrency", 0, "automation.reservedConcurrency", "outside 1..1000"),
+    ("automation.concurrency", 1, "automation.concurrency", "not a known setting"),
 ]
+
+
+def test_failover_concurrency_is_reserved_unless_the_account_cannot_spare_it():
+    assert parse_stack_config("prod", stack_values("prod")).automation.reserved_concurrency == 1
+    unreserved = parse_stack_config("prod", edited(stack_values("prod"), "automation.reservedConcurrency", None))
+    assert unreserved.automation.reserved_concurrency is None
+
+
+@pytest.mark.parametrize("instance_class", ["db.r6g.large", "db.r7g.xlarge", "db.r6gd.2xlarge", "db.r8g.large",
+                                            "db.x2g.large", "db.r5.large", "db.r6i.large"])
+def test_memory_optimized_classes_serve_a_global_database(instance_class):
+    config = parse_stack_config("prod", edited(stack_values("prod"), "database.instanceClass", instance_class))
+    assert config.database.instance_class == instance_class
 
 
 @pytest.mark.parametrize("path,value,key,problem", BAD_CONFIGS, ids=[f"{c[0]}={c[1]!r}" for c in BAD_CONFIGS])
