@@ -360,3 +360,21 @@ def test_backup_selection_covers_the_primary_cluster_and_every_table(name):
     assert all(arn_region(a) == s.config.primary_region for a in arns)
     for table in tables:
         assert any(a.endswith(":table/" + table.inputs["name"]) for a in arns), table.name
+
+
+# What a promoted secondary must already be, because it becomes the writer: the settings AWS does not copy from
+# the global cluster onto a secondary cluster (each cluster sets its own), and the instances' class.
+PARITY_KEYS = ("engine", "engineVersion", "iamDatabaseAuthenticationEnabled", "storageEncrypted", "deletionProtection",
+               "backupRetentionPeriod", "preferredBackupWindow", "copyTagsToSnapshot", "enabledCloudwatchLogsExports")
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_secondary_cluster_has_the_primary_clusters_settings(name):
+    s = stack(name)
+    primary, secondary = (only(s.in_role(DB_CLUSTER, role), f"{role} Aurora cluster") for role in ROLES)
+    differing = {key: (primary.inputs.get(key), secondary.inputs.get(key)) for key in PARITY_KEYS
+                 if primary.inputs.get(key) != secondary.inputs.get(key)}
+    assert differing == {}, "a promoted secondary would run with other settings: " + repr(differing)
+    assert secondary.inputs.get("iamDatabaseAuthenticationEnabled") is True
+    classes = {r.inputs.get("instanceClass") for r in s.of(DB_INSTANCE)}
+    assert classes == {s.config.database.instance_class}
