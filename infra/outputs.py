@@ -60,7 +60,7 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
         "secondaryRegion": config.secondary_region,
         "standbyCapacityFraction": config.standby_capacity_fraction,
         "regions": regions,
-        "dns": {"zoneId": zone.zone_id, "recordName": config.dns.record_name,
+        "dns": {"zoneId": zone.zone_id, "nameServers": zone.name_servers, "recordName": config.dns.record_name,
                 "ttlSeconds": config.dns.ttl_seconds,
                 "healthCheckPath": config.compute.health_check_path,
                 "healthCheckIntervalSeconds": config.dns.health_check_interval_seconds,

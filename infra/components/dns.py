@@ -1,5 +1,9 @@
 """The public DNS zone and the storefront's TLS certificate in each region.
 
+The zone is either an existing, delegated one (stack config dns.zoneId, the usual case) or created here; a created
+zone's name servers are the stack output dns.nameServers, and its certificates validate only once the parent zone
+delegates to them (README.md, "With an AWS account and the Pulumi CLI").
+
 The zone is the failover switch: traffic moves between regions by Route 53 answering
 with the other region's load balancer, so the zone must not depend on either region
 being up (Route 53 is a global service; the primary provider only signs the API calls).
@@ -39,14 +43,20 @@ class PublicZone(pulumi.ComponentResource):
         dns = args.config.dns
         home = args.contexts[PRIMARY]
 
-        zone = aws.route53.Zone(
-            home.name("zone"),
-            name=dns.zone_name,
-            comment=f"Public zone for {dns.record_name}; failover records switch regions here",
-            # A recreated zone gets new name servers, which breaks the parent delegation until someone
-            # updates the registrar: keep production's zone from being deleted by an accidental change.
-            opts=home.opts(self, protect=args.config.environment == "prod"),
-        )
+        if dns.zone_id:
+            # The usual case: a zone that already exists and is delegated, so certificates validate at once.
+            zone_id: pulumi.Input[str] = dns.zone_id
+            name_servers: pulumi.Input[list] = []
+        else:
+            zone = aws.route53.Zone(
+                home.name("zone"),
+                name=dns.zone_name,
+                comment=f"Public zone for {dns.record_name}; failover records switch regions here",
+                # A recreated zone gets new name servers, which breaks the parent delegation until someone
+                # updates the registrar: keep production's zone from being deleted by an accidental change.
+                opts=home.opts(self, protect=args.config.environment == "prod"),
+            )
+            zone_id, name_servers = zone.zone_id, zone.name_servers
 
         certificates = {
             role: aws.acm.Certificate(
@@ -67,7 +77,7 @@ class PublicZone(pulumi.ComponentResource):
         validation = certificates[PRIMARY].domain_validation_options.apply(lambda options: options[0])
         validation_record = aws.route53.Record(
             home.name("certificate-cname"),
-            zone_id=zone.zone_id,
+            zone_id=zone_id,
             name=validation.apply(lambda option: option.resource_record_name),
             type=validation.apply(lambda option: option.resource_record_type),
             records=[validation.apply(lambda option: option.resource_record_value)],
@@ -87,8 +97,8 @@ class PublicZone(pulumi.ComponentResource):
             ).certificate_arn
             for role, certificate in certificates.items()
         }
-        self.zone_id = zone.zone_id
+        self.zone_id = pulumi.Output.from_input(zone_id)
         self.zone_name = dns.zone_name
-        self.name_servers = zone.name_servers  # for delegating the zone from its parent
+        self.name_servers = pulumi.Output.from_input(name_servers)  # for delegating a new zone from its parent
         self.register_outputs({"zoneId": self.zone_id, "nameServers": self.name_servers,
                                **{f"certificateArn-{role}": arn for role, arn in self.certificate_arns.items()}})

@@ -36,6 +36,7 @@ EDITS = {  # dotted config key -> value, applied to prod's config
     "data.buckets": {"media": "public", "exports": "restricted", "invoices": "confidential"},
     "data.replicatedClassifications": ["confidential", "restricted"],
     "automation.reservedConcurrency": None,  # an account whose Lambda quota cannot spare a reservation
+    "dns.zoneId": "Z0123456789EXAMPLEZONE",  # an existing, delegated hosted zone
 }
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"

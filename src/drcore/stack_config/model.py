@@ -65,6 +65,10 @@ class DnsConfig:
     ttl_seconds: int
     health_check_interval_seconds: int
     health_check_failure_threshold: int
+    # An existing public hosted zone for zone_name, already delegated from its parent (the usual case): the stack
+    # puts its records there. None: the stack creates the zone, and certificates validate only once its name
+    # servers (stack output dns.nameServers) are delegated from the parent.
+    zone_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,7 @@ def parse_data(raw: Any) -> DataConfig:
 
 
 def parse_dns(raw: Any) -> DnsConfig:
-    section = _Section("dns", raw, ("zoneName", "recordName", "ttlSeconds", "healthCheckIntervalSeconds",
+    section = _Section("dns", raw, ("zoneName", "zoneId", "recordName", "ttlSeconds", "healthCheckIntervalSeconds",
                                      "healthCheckFailureThreshold"))
     hostname = r"([a-z0-9-]+\.)+[a-z]{2,}"
     zone = section.str("zoneName", pattern=hostname, hint="a DNS zone such as shop.example.com")
@@ -184,9 +184,12 @@ def parse_dns(raw: Any) -> DnsConfig:
     interval = section.int("healthCheckIntervalSeconds", 10, 30)
     if interval not in (10, 30):
         raise ConfigError("dns.healthCheckIntervalSeconds", f"is {interval}", "Route 53 allows only 10 or 30")
+    zone_id = None
+    if section.value.get("zoneId") is not None:  # Route 53 hosted zone ids: Z followed by up to 32 letters/digits
+        zone_id = section.str("zoneId", pattern=r"Z[A-Z0-9]{1,32}", hint="a hosted zone id such as Z0123456789ABCDEFGHIJ")
     return DnsConfig(zone_name=zone, record_name=record, ttl_seconds=section.int("ttlSeconds", 0, 86400),
                      health_check_interval_seconds=interval,
-                     health_check_failure_threshold=section.int("healthCheckFailureThreshold", 1, 10))
+                     health_check_failure_threshold=section.int("healthCheckFailureThreshold", 1, 10), zone_id=zone_id)
 
 
 def parse_backup(raw: Any) -> BackupConfig:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.architecture import (ALARM, ALB, DASHBOARD, HEALTH_CHECK, METRICS_REGION, PRIMARY, ROLES, SECONDARY,
-                                        STACKS, SUBSCRIPTION, TOPIC, ZONE, arn_region, endpoint_check, failover_records,
+                                        RECORD, STACKS, SUBSCRIPTION, TOPIC, ZONE, arn_region, endpoint_check, failover_records,
                                         only, region_alb, stack)
 
 
@@ -18,11 +18,19 @@ def test_failover_records_are_one_primary_and_one_secondary_for_the_record_name(
     assert set(records) == {"PRIMARY", "SECONDARY"}
     assert {r.inputs.get("name") for r in records.values()} == {s.config.dns.record_name}
     assert len({r.inputs.get("setIdentifier") for r in records.values()}) == 2
-    zone = only(s.of(ZONE), "hosted zone")
-    assert zone.inputs.get("name") == s.config.dns.zone_name
     for record in records.values():
-        assert s.refs(record, "zoneId", ZONE) == [zone], record.name
         assert record.inputs.get("type") == "A"
+    if s.config.dns.zone_id:  # an existing, delegated zone: the stack creates none and writes into that one
+        assert s.of(ZONE) == []
+        for record in s.of(RECORD):
+            assert record.inputs.get("zoneId") == s.config.dns.zone_id, record.name
+        assert s.graph.outputs["dns"]["zoneId"] == s.config.dns.zone_id and s.graph.outputs["dns"]["nameServers"] == []
+    else:  # a zone of its own: its name servers are an output, to delegate it from the parent before validation
+        zone = only(s.of(ZONE), "hosted zone")
+        assert zone.inputs.get("name") == s.config.dns.zone_name
+        for record in s.of(RECORD):
+            assert s.refs(record, "zoneId", ZONE) == [zone], record.name
+        assert len(s.graph.outputs["dns"]["nameServers"]) == 4
 
 
 @pytest.mark.parametrize("name", STACKS)

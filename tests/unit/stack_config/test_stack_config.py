@@ -55,7 +55,14 @@ BAD_CONFIGS = [
     # 0 would throttle every invocation of the failover function: never a valid reservation.
     ("automation.reservedConcurrency", 0, "automation.reservedConcurrency", "outside 1..1000"),
     ("automation.concurrency", 1, "automation.concurrency", "not a known setting"),
+    ("dns.zoneId", "shop.example.com", "dns.zoneId", "not a hosted zone id"),
 ]
+
+
+def test_an_existing_zone_is_named_by_its_id_and_a_new_one_by_its_absence():
+    assert parse_stack_config("prod", stack_values("prod")).dns.zone_id is None
+    existing = parse_stack_config("prod", edited(stack_values("prod"), "dns.zoneId", "Z0123456789ABCDEFGHIJ"))
+    assert existing.dns.zone_id == "Z0123456789ABCDEFGHIJ"
 
 
 def test_failover_concurrency_is_reserved_unless_the_account_cannot_spare_it():
