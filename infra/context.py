@@ -78,17 +78,15 @@ def classification_tags(classification: str) -> dict[str, str]:
     return {DATA_CLASSIFICATION_TAG: classification}
 
 
-METRICS_REGION = ROUTE53_HOME_REGION
-
-
 def make_metrics_context(config: StackConfig, contexts: dict[str, RegionContext]) -> RegionContext:
     """Where Route 53 health-check alarms live: Route 53 publishes its metrics only in us-east-1.
 
     Reuses a deployment region when one is us-east-1; otherwise adds a provider there (DRRole=global).
     """
     for ctx in contexts.values():
-        if ctx.region == METRICS_REGION:
+        if ctx.region == ROUTE53_HOME_REGION:
             return ctx
-    provider = aws.Provider("aws-metrics", region=METRICS_REGION,
+    provider = aws.Provider("aws-metrics", region=ROUTE53_HOME_REGION,
                             default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(GLOBAL)))
-    return RegionContext(role=GLOBAL, region=METRICS_REGION, provider=provider, prefix=f"ecommerce-{config.environment}")
+    return RegionContext(role=GLOBAL, region=ROUTE53_HOME_REGION, provider=provider,
+                         prefix=f"ecommerce-{config.environment}")

@@ -15,7 +15,8 @@ import pulumi
 import pulumi_aws as aws
 
 from drcore.platform import PRIMARY, SECONDARY
-from infra.context import METRICS_REGION, RegionContext, policy_json
+from drcore.regions import ROUTE53_HOME_REGION
+from infra.context import RegionContext, policy_json
 
 CONTROL_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                          "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"]
@@ -86,7 +87,7 @@ def automation_statements(scope: AutomationScope, account: pulumi.Output[str]) -
         # The stack's alarms here, and the primary endpoint's Route 53 alarm, which lives in us-east-1.
         {"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms",
          "Resource": [arn(f"arn:aws:cloudwatch:{region}:{{account}}:alarm:{scope.secondary.prefix}-*")
-                      for region in sorted({secondary, METRICS_REGION})]},
+                      for region in sorted({secondary, ROUTE53_HOME_REGION})]},
         # Setting the fence alarm directly saves up to one alarm period; the metric keeps it there.
         {"Sid": "SetFenceAlarm", "Effect": "Allow", "Action": "cloudwatch:SetAlarmState",
          "Resource": arn(f"arn:aws:cloudwatch:{secondary}:{{account}}:alarm:{scope.secondary.prefix}-primary-fenced-*")},

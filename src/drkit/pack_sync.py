@@ -1,8 +1,8 @@
 """What the policy pack carries from the rest of the repository, generated so the pack can ship alone.
 
 `pulumi policy publish` uploads the pack folder, and the engine installs only policypack/requirements.txt into a
-fresh virtual env before it runs the pack (https://www.pulumi.com/docs/iac/using-pulumi/crossguard/); nothing
-else of this repository is there. So the pack holds, under policypack/drguard/vendor/:
+fresh virtual env before it runs the pack (installRequiredPolicy in the CLI's pkg/backend/httpstate/policypack.go);
+nothing else of this repository is there. So the pack holds, under policypack/drguard/vendor/:
 - a copy of the core modules its policies use (the recovery model, the recovery-target reader, roles, regions,
   tag keys), byte for byte but for a header line, so the pack and `drkit rto` cannot disagree;
 - the AWS Config rule identifiers the catalogue (compliance/) requires in both regions.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from drcore.catalogue.reader import required_config_rule_identifiers
 from drcore.errors import UsageError
+from drkit.policy_host.pack import pack_catalogue
 
 VENDOR_DIR = Path("policypack") / "drguard" / "vendor"
 CORE_DIR = Path("src") / "drcore"
@@ -64,12 +65,7 @@ def readme_with_policy_table(repo: Path) -> str:
 
 
 def _policy_table(pack: Path) -> str:
-    import importlib
-    import sys
-
-    if str(pack) not in sys.path:
-        sys.path.insert(0, str(pack))
-    catalogue = importlib.import_module("drguard.catalogue")
+    catalogue = pack_catalogue(pack)
     lines = []
     for area in catalogue.AREAS:
         lines += [f"\n**{area.__name__.rpartition('.')[2]}**\n", "| policy | severity | control | settings (default) |",
@@ -95,14 +91,11 @@ def sync(repo: Path, check: bool = False) -> SyncResult:
     if check:
         expected[PACK_README] = readme_with_policy_table(repo)
         return SyncResult((), tuple(p.as_posix() for p in [*_differing(repo, expected), *extra]))
-    changed = _differing(repo, expected)
-    _write(repo, expected)
+    changed = _write(repo, expected)
     for path in extra:
         (repo / path).unlink()
     # The README's table comes from the pack, which imports the copies just written.
-    readme = {PACK_README: readme_with_policy_table(repo)}
-    changed += _differing(repo, readme)
-    _write(repo, readme)
+    changed += _write(repo, {PACK_README: readme_with_policy_table(repo)})
     return SyncResult(tuple(p.as_posix() for p in [*changed, *extra]), ())
 
 
@@ -110,10 +103,13 @@ def _differing(repo: Path, files: dict[Path, str]) -> list[Path]:
     return [path for path, text in files.items() if not (repo / path).is_file() or (repo / path).read_text() != text]
 
 
-def _write(repo: Path, files: dict[Path, str]) -> None:
-    for path in _differing(repo, files):
+def _write(repo: Path, files: dict[Path, str]) -> list[Path]:
+    """Writes the files whose content differs; returns them."""
+    changed = _differing(repo, files)
+    for path in changed:
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(files[path])
+    return changed
 
 
 def _check_self_contained(source: Path, text: str) -> None:

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from drcore.regions import ROUTE53_HOME_REGION
 from drcore.stack_config import StackConfig, parse_stack_config
 from drkit.graph.capture import run_program
 from drkit.graph.resource_graph import UNKNOWN, Graph, Resource
@@ -41,7 +42,7 @@ EDITS = {  # dotted config key -> value, applied to prod's config
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"
 ROLES = (PRIMARY, SECONDARY)
-METRICS_REGION = "us-east-1"  # Route 53 publishes health-check metrics only here
+METRICS_REGION = ROUTE53_HOME_REGION  # Route 53 publishes health-check metrics only here
 CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 WORLD = {"0.0.0.0/0", "::/0"}
 # Failover control (docs/failover-design.md): the fence metric, and the lock-and-journal table's Purpose tag.

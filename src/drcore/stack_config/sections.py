@@ -8,8 +8,8 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (NAME_RE, AutomationConfig, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig,
-                    MonitoringConfig, NetworkConfig)
+from .model import (NAME_RE, AutomationConfig, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig,
+                    DnsConfig, MonitoringConfig, NetworkConfig)
 
 
 class _Section:

@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from drkit.policy_host.pack import pack_catalogue
+
 CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
 TEST_NODE = re.compile(r"^(?P<path>tests/[\w/.-]+\.py)::(?P<name>\w+)(\[.*\])?$")
 
@@ -54,13 +56,7 @@ def _test_functions(path: Path) -> frozenset[str]:
 
 
 def policy_names(pack: Path) -> frozenset[str]:
-    """Every policy name of the pack at `pack`, imported the way the tests import it (the pack shares the venv)."""
-    import importlib
-    import sys
-
-    if str(pack) not in sys.path:
-        sys.path.insert(0, str(pack))
-    catalogue = importlib.import_module("drguard.catalogue")
-    return frozenset(policy.name for policy in catalogue.ALL_POLICIES)
+    """Every policy name of the pack at `pack`."""
+    return frozenset(policy.name for policy in pack_catalogue(pack).ALL_POLICIES)
 
 

@@ -1,8 +1,11 @@
 """A policy pack directory on disk, checked the way the Pulumi CLI checks it before starting it."""
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 
@@ -17,6 +20,13 @@ class PackDirectory:
     # The pack's own virtual env (runtime option `virtualenv`, relative to the pack) when it has been created;
     # None: run the pack with this interpreter, which carries the same pinned pulumi and pulumi-policy.
     interpreter: Path | None = None
+
+
+def pack_catalogue(pack: Path) -> ModuleType:
+    """The pack's drguard.catalogue (ALL_POLICIES, AREAS), imported from the pack folder the way the tests import it."""
+    if str(pack) not in sys.path:
+        sys.path.insert(0, str(pack))
+    return importlib.import_module("drguard.catalogue")
 
 
 def open_pack(path: Path) -> PackDirectory:

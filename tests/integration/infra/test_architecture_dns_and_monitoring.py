@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.architecture import (ALARM, ALB, DASHBOARD, HEALTH_CHECK, METRICS_REGION, PRIMARY, ROLES, SECONDARY,
-                                        RECORD, STACKS, SUBSCRIPTION, TOPIC, ZONE, arn_region, endpoint_check, failover_records,
-                                        only, region_alb, stack)
+from tests.support.architecture import (ALARM, ALB, DASHBOARD, HEALTH_CHECK, METRICS_REGION, PRIMARY, RECORD, ROLES,
+                                        SECONDARY, STACKS, SUBSCRIPTION, TOPIC, ZONE, arn_region, endpoint_check,
+                                        failover_records, only, region_alb, stack)
 
 
 # -- DNS failover ------------------------------------------------------------------------------------
