@@ -49,6 +49,20 @@ def physical_name(ctx: RegionContext, *parts: str, limit: int = 63) -> str:
     return bounded_name(ctx.name(*parts).lower(), limit)
 
 
+ACCOUNT_ID_LENGTH = 12
+
+
+def bucket_name(ctx: RegionContext, *parts: str) -> pulumi.Output[str]:
+    """A bucket's physical name: the logical name, then the account id.
+
+    Bucket names are one namespace across every AWS account, so "ecommerce-prod-media-primary" is taken by the
+    first team anywhere that deploys this kit; the account id makes the name ours. The suffix is known at
+    preview (the caller-identity lookup runs then), so policies can name a bucket before it exists.
+    """
+    base = physical_name(ctx, *parts, limit=63 - ACCOUNT_ID_LENGTH - 1)
+    return ctx.account_id().apply(lambda account: f"{base}-{account}")
+
+
 def replica_arn(primary_arn: pulumi.Input[str], region: str) -> pulumi.Output[str]:
     """The ARN of a same-named copy in another region (secret replica, global-table replica)."""
     def swap(arn: str) -> str:

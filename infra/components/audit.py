@@ -87,7 +87,8 @@ def _config_delivery(account: pulumi.Output[str]):
 
 
 class Audit(pulumi.ComponentResource):
-    """The multi-region trail in the primary, and a Config recorder, delivery channel and rules per region."""
+    """The multi-region trail in the primary, and per region the Config rules with a recorder and delivery channel
+    (unless the organisation's recorder is used: audit.configRecorder existing)."""
 
     trail_arn: pulumi.Output[str]
     trail_name: pulumi.Output[str]
@@ -161,6 +162,13 @@ class Audit(pulumi.ComponentResource):
         self.trail_replica_bucket_name = replica.bucket_name
 
     def _recorder(self, args: AuditArgs, role: str, ctx: RegionContext) -> None:
+        if not args.config.audit.creates_config_recorder:
+            # The organisation's recorder (audit.configRecorder: existing) records this region: a second one is
+            # refused ("only one configuration recorder for each AWS Region for each account",
+            # PutConfigurationRecorder). PutConfigRule fails with NoAvailableConfigurationRecorderException where
+            # there is none, so a missing organisation recorder stops the deployment rather than passing quietly.
+            self.config_rule_names[role] = [self._rule(ctx, spec, None) for spec in args.config_rules]
+            return
         key_arn, account = args.kms_key_arns[role], ctx.account_id()
         bucket = SecureBucket(ctx.name("config"), SecureBucketArgs(
             ctx=ctx, parts=(AUDIT_BUCKET_PARTS[1],), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION,
@@ -204,7 +212,8 @@ class Audit(pulumi.ComponentResource):
         self.recorder_names[role] = recorder.name
         self.config_rule_names[role] = [self._rule(ctx, spec, recorder) for spec in args.config_rules]
 
-    def _rule(self, ctx: RegionContext, spec: ConfigRuleSpec, recorder: aws.cfg.Recorder) -> pulumi.Output[str]:
+    def _rule(self, ctx: RegionContext, spec: ConfigRuleSpec,
+              recorder: aws.cfg.Recorder | None) -> pulumi.Output[str]:
         rule = aws.cfg.Rule(
             ctx.name("rule", spec.name),
             name=physical_name(ctx, spec.name, limit=128),
@@ -213,5 +222,5 @@ class Audit(pulumi.ComponentResource):
             scope=aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types))
             if spec.resource_types else None,
             # A managed rule cannot be created in a region without a configuration recorder.
-            opts=ctx.opts(self, depends_on=[recorder]))
+            opts=ctx.opts(self, depends_on=[recorder] if recorder else []))
         return rule.name

@@ -19,7 +19,7 @@ from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
 from drcore.tags import PURPOSE_TAG
 from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
-from infra.context import RegionContext, classification_tags, physical_name, policy_json
+from infra.context import RegionContext, bucket_name, classification_tags, policy_json
 
 ACCESS_LOG_RETENTION_DAYS = 365
 ACCESS_LOG_CLASSIFICATION = "internal"  # request metadata (keys, requesters), no object contents
@@ -27,9 +27,9 @@ ACCESS_LOG_CLASSIFICATION = "internal"  # request metadata (keys, requesters), n
 StatementsFor = Callable[[pulumi.Output[str]], list[dict]]  # bucket ARN -> extra bucket policy statements
 
 
-def bucket_arn_for(bucket_name: str) -> str:
+def bucket_arn_for(name: pulumi.Input[str]) -> pulumi.Output[str]:
     # S3 ARNs carry neither region nor account, so a policy can name a bucket before it exists.
-    return f"arn:aws:s3:::{bucket_name}"
+    return pulumi.Output.concat("arn:aws:s3:::", name)
 
 
 def objects_of(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -75,7 +75,7 @@ class SecureBucket(pulumi.ComponentResource):
         ctx, parts = args.ctx, args.parts
         bucket = aws.s3.Bucket(
             ctx.name(*parts),
-            bucket=physical_name(ctx, *parts),
+            bucket=bucket_name(ctx, *parts),
             force_destroy=False,  # a stack destroy must never take data with it
             tags={**classification_tags(args.classification), PURPOSE_TAG: args.purpose},
             opts=ctx.opts(self),
@@ -136,7 +136,7 @@ class SecureBucket(pulumi.ComponentResource):
 
 
 def access_log_delivery_statements(account_id: pulumi.Output[str],
-                                   source_bucket_arns: list[str]) -> StatementsFor:
+                                   source_bucket_arns: list[pulumi.Output[str]]) -> StatementsFor:
     """S3 server access logging writes as the logging service, only for our buckets in our account."""
     def statements(bucket_arn: pulumi.Output[str]) -> list[dict]:
         return [{"Sid": "S3ServerAccessLogsDelivery", "Effect": "Allow",
@@ -177,7 +177,7 @@ class ReplicatedStorage(pulumi.ComponentResource):
         self.log_buckets: dict[str, SecureBucket] = {}
         buckets: dict[tuple[str, str], SecureBucket] = {}
         for role, ctx in contexts.items():
-            sources = [bucket_arn_for(physical_name(ctx, part)) for part in (*purposes, *AUDIT_BUCKET_PARTS)]
+            sources = [bucket_arn_for(bucket_name(ctx, part)) for part in (*purposes, *AUDIT_BUCKET_PARTS)]
             log_bucket = SecureBucket(ctx.name("access-logs"), SecureBucketArgs(
                 ctx=ctx, parts=("access-logs",), kms_key_arn=args.kms_key_arns[role],
                 classification=ACCESS_LOG_CLASSIFICATION, purpose="access-logs",

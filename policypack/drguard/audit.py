@@ -105,10 +105,18 @@ def _config_recorder(args: StackValidationArgs, report_violation: ReportViolatio
     def in_region(type_token: str, region: str) -> list[PolicyResource]:
         return [r for r in of_type(resources, type_token) if resource_region(r) == region]
 
+    organisation_regions = set(args.get_config().get("organizationRecorderRegions", []))
     for region, providers in regions.items():
         recorders = in_region(RECORDER, region)
         channels = in_region(DELIVERY_CHANNEL, region)
         statuses = in_region(RECORDER_STATUS, region)
+        if region in organisation_regions:
+            # AWS allows one recorder and one delivery channel per account and region: the organisation's are there.
+            for resource in (*recorders, *channels):
+                report_violation(f"{label(resource)} in {region} would be a second {resource.resource_type}: the "
+                                 f"organisation records AWS Config there (setting organizationRecorderRegions); remove it, or "
+                                 "remove the region from that setting.", resource.urn)
+            continue
         missing = [f"an {t} ({what})" for t, what, found in (
             (RECORDER, "roleArn and recordingGroup.allSupported: true", recorders),
             (DELIVERY_CHANNEL, "s3BucketName of the config bucket", channels)) if not found]
@@ -143,8 +151,17 @@ config_recorder_both_regions = StackValidationPolicy(
     remediation_steps="In each of the primary and secondary regions create an aws:cfg/recorder:Recorder (roleArn, "
                       "recordingGroup.allSupported: true), an aws:cfg/deliveryChannel:DeliveryChannel (s3BucketName) "
                       "and an aws:cfg/recorderStatus:RecorderStatus with name set to the recorder's name and "
-                      "isEnabled: true.",
+                      "isEnabled: true. Where an organisation's recorder already records a region (Control Tower, "
+                      "org-wide Config), list the region in organizationRecorderRegions and create none there.",
     framework=framework(CIS, "3.3"),
+    config_schema=PolicyConfigSchema(properties={
+        "organizationRecorderRegions": {
+            "type": "array", "items": {"type": "string"}, "uniqueItems": True, "default": [],
+            "description": "Regions where the organisation's AWS Config recorder and delivery channel (AWS Control "
+                           "Tower, org-wide Config) record every resource of the account; the stack must not "
+                           "create its own there (stack config audit.configRecorder: existing).",
+        },
+    }),
 )
 
 

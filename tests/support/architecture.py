@@ -38,6 +38,7 @@ EDITS = {  # dotted config key -> value, applied to prod's config
     "data.replicatedClassifications": ["confidential", "restricted"],
     "automation.reservedConcurrency": None,  # an account whose Lambda quota cannot spare a reservation
     "dns.zoneId": "Z0123456789EXAMPLEZONE",  # an existing, delegated hosted zone
+    "audit.configRecorder": "existing",  # Control Tower already records AWS Config in both regions
 }
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"
@@ -59,6 +60,7 @@ TOPIC, SUBSCRIPTION = "aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSub
 ALARM, DASHBOARD = "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard"
 LOG_GROUP, ROLE = "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role"
 TRAIL = "aws:cloudtrail/trail:Trail"
+CONFIG_RULE = "aws:cfg/rule:Rule"
 RECORDER, CHANNEL, RECORDER_STATUS = ("aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel",
                                       "aws:cfg/recorderStatus:RecorderStatus")
 SECURITY_GROUP, DEFAULT_SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"

@@ -13,13 +13,14 @@ from typing import Any, Mapping
 from .model import (NAME_RE, BackupConfig,  # noqa: F401 - the typed stack config is used through this package
                     ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig, NetworkConfig,
                     StackConfig)
-from .sections import (coerce, parse_automation, parse_backup, parse_compute, parse_data, parse_database, parse_dns,
+from .sections import (coerce, parse_audit, parse_automation, parse_backup, parse_compute, parse_data, parse_database, parse_dns,
                        parse_monitoring, parse_network, parse_recovery_targets, parse_region, parse_tags)
 
 # Top-level keys and how each is parsed. Unknown keys are rejected so a typo never silently falls back.
 TOP_LEVEL_KEYS = (
     "environment", "primaryRegion", "secondaryRegion", "standbyCapacityFraction", "tags", "network",
     "compute", "database", "data", "dns", "backup", "monitoring", "recoveryTargets", "scaleFactor", "automation",
+    "audit",
 )
 
 
@@ -49,7 +50,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         database=parse_database(raw.get("database")), data=parse_data(raw.get("data")), dns=parse_dns(raw.get("dns")),
         backup=parse_backup(raw.get("backup")), monitoring=parse_monitoring(raw.get("monitoring")),
         recovery_targets=parse_recovery_targets(raw.get("recoveryTargets")), scale_factor=scale,
-        automation=parse_automation(raw.get("automation", {})),
+        automation=parse_automation(raw.get("automation", {})), audit=parse_audit(raw.get("audit", {})),
     )
     _check_targets_achievable(config)
     return _scaled(config) if scale > 1 else config

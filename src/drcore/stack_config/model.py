@@ -96,6 +96,21 @@ class AutomationConfig:
     reserved_concurrency: int | None = 1
 
 
+CONFIG_RECORDER_MODES = ("create", "existing")
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    # AWS Config allows one customer-managed recorder and one delivery channel per region. "create": the stack
+    # brings its own in both regions. "existing": an organisation (Control Tower, or org-wide Config) already
+    # records every resource in both regions; the stack adds only its Config rules, which need that recorder.
+    config_recorder: str = "create"
+
+    @property
+    def creates_config_recorder(self) -> bool:
+        return self.config_recorder == "create"
+
+
 @dataclass(frozen=True)
 class StackConfig:
     stack: str
@@ -114,6 +129,7 @@ class StackConfig:
     recovery_targets: Mapping[str, RecoveryTarget]
     scale_factor: int = 1
     automation: AutomationConfig = field(default_factory=AutomationConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (NAME_RE, AutomationConfig, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig,
+from .model import (CONFIG_RECORDER_MODES, NAME_RE, AuditConfig, AutomationConfig, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig,
                     DnsConfig, MonitoringConfig, NetworkConfig)
 
 
@@ -128,6 +128,22 @@ def parse_compute(raw: Any) -> ComputeConfig:
 # "An Aurora global database requires DB instance classes that are optimized for memory-intensive applications"
 # (Aurora User Guide, configuration requirements of an Aurora global database): the db.r and db.x families.
 GLOBAL_DATABASE_CLASS = re.compile(r"db\.[rx][0-9]+[a-z]*\.[a-z0-9]+")
+# The first Aurora PostgreSQL release of each major version that an Aurora global database runs ("Supported Regions
+# and DB engines for Aurora global databases", Aurora User Guide; the same in every region this kit deploys to).
+# A major missing here (10 and older are retired) is refused; add a new major here once AWS lists it.
+GLOBAL_DATABASE_POSTGRESQL_MINIMUM = {11: (11, 7), 12: (12, 4), 13: (13, 4), 14: (14, 3), 15: (15, 2), 16: (16, 1),
+                                      17: (17, 4)}
+
+
+def _global_database_version(section: _Section) -> str:
+    version = section.str("engineVersion", pattern=r"\d+\.\d+", hint="an Aurora PostgreSQL version such as 16.4")
+    major, minor = (int(part) for part in version.split("."))
+    minimum = GLOBAL_DATABASE_POSTGRESQL_MINIMUM.get(major)
+    supported = ", ".join(f"{a}.{b}+" for a, b in GLOBAL_DATABASE_POSTGRESQL_MINIMUM.values())
+    if minimum is None or (major, minor) < minimum:
+        raise ConfigError("database.engineVersion", f"is '{version}', a version an Aurora global database does not "
+                          "run", f"choose an Aurora PostgreSQL version from {supported}")
+    return version
 
 
 def parse_database(raw: Any) -> DatabaseConfig:
@@ -140,7 +156,7 @@ def parse_database(raw: Any) -> DatabaseConfig:
                           "use (it takes memory-optimized classes only)", "choose a db.r or db.x class such as "
                           "db.r6g.large")
     return DatabaseConfig(
-        engine_version=section.str("engineVersion", pattern=r"\d+(\.\d+)?", hint="a PostgreSQL version such as 16.4"),
+        engine_version=_global_database_version(section),
         instance_class=instance_class,
         primary_instances=section.int("primaryInstances", 1, 15),
         secondary_instances=section.int("secondaryInstances", 0, 15),
@@ -233,6 +249,15 @@ def parse_automation(raw: Any) -> AutomationConfig:
         return AutomationConfig(reserved_concurrency=None)
     value = section.int("reservedConcurrency", 1, 1000, 1)
     return AutomationConfig(reserved_concurrency=value)
+
+
+def parse_audit(raw: Any) -> AuditConfig:
+    section = _Section("audit", raw, ("configRecorder",))
+    mode = section.str("configRecorder", "create")
+    if mode not in CONFIG_RECORDER_MODES:
+        raise ConfigError("audit.configRecorder", f"is '{mode}'", "write create (the stack records AWS Config in "
+                          "both regions) or existing (an organisation's recorder already does)")
+    return AuditConfig(config_recorder=mode)
 
 
 def parse_recovery_targets(raw: Any) -> dict[str, RecoveryTarget]:

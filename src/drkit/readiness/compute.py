@@ -83,7 +83,8 @@ def autoscaling_parity(ctx: ReadinessContext) -> list[Check]:
 
 
 def _without_role(value: str) -> str:
-    """Names differ by role word only (ecommerce-prod-media-primary / -secondary): compare them without it."""
+    """Names differ by role word only (ecommerce-prod-media-primary-<account> / ...-secondary-<account>): compare
+    them without it."""
     return _ROLE_WORDS.sub("{role}", value)
 
 

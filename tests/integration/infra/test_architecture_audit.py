@@ -1,10 +1,11 @@
 """Audit in the real program's resource graph: a multi-region CloudTrail trail, and AWS Config recording
-and delivering in each region (global resources once, in the primary)."""
+and delivering in each region (global resources once, in the primary), or, where the organisation's recorder
+records (audit.configRecorder: existing), no recorder of the stack's own but the same rules."""
 from __future__ import annotations
 
 import pytest
 
-from tests.support.architecture import (BUCKET, CHANNEL, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER,
+from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, EDITED, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER,
                                         RECORDER_STATUS, ROLE, ROLES, SECONDARY, STACKS, TRAIL, arn_region, only, stack)
 
 
@@ -24,7 +25,15 @@ def test_cloudtrail_is_multi_region_validated_encrypted_and_sent_to_logs(name):
     assert only(s.refs(trail, "s3BucketName", BUCKET), "trail bucket")
 
 
-@pytest.mark.parametrize("name", STACKS)
+RECORDING_STACKS = [n for n in STACKS if n != EDITED]  # edited-prod uses the organisation's recorder
+
+
+def test_the_stacks_cover_both_recorder_modes():
+    assert {stack(n).config.audit.config_recorder for n in STACKS} == {"create", "existing"}
+    assert all(stack(n).config.audit.creates_config_recorder for n in RECORDING_STACKS)
+
+
+@pytest.mark.parametrize("name", RECORDING_STACKS)
 @pytest.mark.parametrize("role", ROLES)
 def test_aws_config_records_and_delivers_in_each_region(name, role):
     s = stack(name)
@@ -38,7 +47,19 @@ def test_aws_config_records_and_delivers_in_each_region(name, role):
     assert channel.urn in status.dependencies, "recording must start only once delivery is configured"
 
 
-@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_with_the_organisations_recorder_the_stack_adds_rules_and_no_recorder(role):
+    s = stack(EDITED)
+    assert not s.config.audit.creates_config_recorder
+    for type_token in (RECORDER, CHANNEL, RECORDER_STATUS):
+        assert not s.in_role(type_token, role), f"{type_token} in the {role} region would be a second one"
+    assert not [b for b in s.in_role(BUCKET, role) if "config" in b.name.split("-")], "no delivery bucket needed"
+    rules = {(r.inputs.get("source") or {}).get("sourceIdentifier") for r in s.in_role(CONFIG_RULE, role)}
+    recording = {(r.inputs.get("source") or {}).get("sourceIdentifier") for r in stack("prod").in_role(CONFIG_RULE, role)}
+    assert rules and rules == recording, "the same managed rules as a stack with its own recorder"
+
+
+@pytest.mark.parametrize("name", RECORDING_STACKS)
 def test_global_resources_are_recorded_once_in_the_primary(name):
     s = stack(name)
     flags = {s.role(r): (r.inputs.get("recordingGroup") or {}).get("includeGlobalResourceTypes")

@@ -7,9 +7,11 @@ Helpers and the per-stack graph view come from tests/support/architecture.py.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from drkit.graph.mocks import ACCOUNT_ID
 from drkit.graph.resource_graph import Resource
 from tests.support.architecture import (BUCKET, DB_CLUSTER, DB_INSTANCE, GLOBAL_CLUSTER, KMS_KEY, KMS_REPLICA, PLAN,
                                         PRIMARY, ROLES, SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL,
@@ -119,6 +121,19 @@ def test_every_bucket_is_versioned_kms_encrypted_private_and_tls_only(name):
             assert block.inputs.get(flag) is True, (bucket.name, flag)
         policy = _attached(s, BUCKET_POLICY, bucket)
         assert _denies_plain_http(json.loads(policy.inputs["policy"]), bucket.inputs["bucket"]), bucket.name
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_bucket_names_carry_the_account_so_no_other_account_holds_them(name):
+    # Bucket names are one namespace across all AWS accounts: without the account id, the second team to deploy
+    # this kit with the same environment name would fail on "BucketAlreadyExists".
+    s = stack(name)
+    names = [b.inputs.get("bucket") for b in s.of(BUCKET)]
+    assert names and all(isinstance(n, str) for n in names), names
+    assert len(set(names)) == len(names)
+    for bucket_name in names:
+        assert bucket_name.endswith(f"-{ACCOUNT_ID}"), bucket_name
+        assert len(bucket_name) <= 63 and re.fullmatch(r"[a-z0-9][a-z0-9.-]+[a-z0-9]", bucket_name), bucket_name
 
 
 def _denies_plain_http(document: dict, bucket_name: str) -> bool:

@@ -125,6 +125,31 @@ def test_recorder_missing_in_both_regions(bare_result):
                for m in messages(bare_result, RECORDER))
 
 
+@pytest.fixture(scope="module")
+def organisation_result():
+    """Control Tower records both regions: the stack creates no Config recorder, and one stray in the secondary."""
+    g = GraphBuilder()
+    trail(g, "good-trail")
+    config_service(g, "secondary")
+    settings = {RECORDER: {"organizationRecorderRegions": ["us-east-1", "us-west-2"]}}
+    return run_pack(g.build(), only(MINE, **NO_REQUIRED_RULES, **settings)), run_pack(
+        GraphBuilder().build(), only(MINE, **NO_REQUIRED_RULES, **{RECORDER: {"organizationRecorderRegions":
+                                                                               ["us-east-1"]}}))
+
+
+def test_organisation_recorder_regions_need_no_recorder_of_the_stack(organisation_result):
+    both, primary_only = organisation_result
+    assert not {"aws-primary", "aws-secondary", "stack"} & violated(both, RECORDER)
+    # Only the primary is the organisation's: the secondary still needs its own.
+    assert violated(primary_only, RECORDER) == {"aws-secondary"}
+
+
+def test_a_second_recorder_where_the_organisation_records_is_refused(organisation_result):
+    both, _ = organisation_result
+    assert violated(both, RECORDER) == {"recorder-secondary", "channel-secondary"}
+    assert all("organizationRecorderRegions" in m for m in messages(both, RECORDER))
+
+
 # -- config-rules-both-regions --
 
 def test_rules_in_both_regions_pass(result):

@@ -56,7 +56,24 @@ BAD_CONFIGS = [
     ("automation.reservedConcurrency", 0, "automation.reservedConcurrency", "outside 1..1000"),
     ("automation.concurrency", 1, "automation.concurrency", "not a known setting"),
     ("dns.zoneId", "shop.example.com", "dns.zoneId", "not a hosted zone id"),
+    ("audit.configRecorder", "organisation", "audit.configRecorder", "is 'organisation'"),
+    # Global databases run Aurora PostgreSQL 11.7+/12.4+/13.4+/14.3+/15.2+/16.1+/17.4+; 10 is retired.
+    ("database.engineVersion", "10.21", "database.engineVersion", "does not run"),
+    ("database.engineVersion", "11.4", "database.engineVersion", "does not run"),
+    ("database.engineVersion", "16", "database.engineVersion", "not an Aurora PostgreSQL version"),
 ]
+
+
+@pytest.mark.parametrize("version", ["16.4", "15.2", "17.4", "11.9", "14.3"])
+def test_versions_an_aurora_global_database_runs_are_accepted(version):
+    config = parse_stack_config("prod", edited(stack_values("prod"), "database.engineVersion", version))
+    assert config.database.engine_version == version
+
+
+def test_the_organisations_config_recorder_is_a_stack_choice():
+    assert parse_stack_config("prod", stack_values("prod")).audit.creates_config_recorder
+    existing = parse_stack_config("prod", edited(stack_values("prod"), "audit.configRecorder", "existing"))
+    assert existing.audit.config_recorder == "existing" and not existing.audit.creates_config_recorder
 
 
 def test_an_existing_zone_is_named_by_its_id_and_a_new_one_by_its_absence():
