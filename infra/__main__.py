@@ -12,6 +12,8 @@ from infra.components.alerting import Alerting, AlertingArgs
 from infra.components.audit import Audit, AuditArgs
 from infra.components.backup import BackupProtection, BackupProtectionArgs
 from infra.components.database import GlobalDatabase, GlobalDatabaseArgs
+from infra.components.database_access import connect_arn
+from infra.components.database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs
 from infra.components.dns import PublicZone, PublicZoneArgs
 from infra.components.failover_control import FailoverControl, FailoverControlArgs, PrimaryFence, PrimaryFenceArgs
 from infra.components.keys import DataKeys, DataKeysArgs
@@ -61,7 +63,8 @@ storage = ReplicatedStorage("storage", ReplicatedStorageArgs(config=config, prim
 storefronts = {
     role: Storefront(f"storefront-{role}", StorefrontArgs(
         config=config, ctx=ctx, network=networks[role], certificate_arn=zone.certificate_arns[role],
-        database_endpoint=database.writer_endpoints[role], database_secret_arn=secrets.database_secret_arns[role],
+        database_endpoint=database.writer_endpoints[role],
+        database_connect_arn=connect_arn(ctx, database.cluster_resource_ids[role]),
         app_secret_arn=secrets.app_secret_arns[role], table_names=tables.table_names,
         table_arns=tables.table_arns_by_role[role],
         bucket_names={purpose: names[role] for purpose, names in storage.bucket_names.items()},
@@ -70,6 +73,12 @@ storefronts = {
         log_kms_key_arn=keys.key_arn("platform", role)))
     for role, ctx in contexts.items()
 }
+# The storefront's database role is created once, as the master user, by a task run in the primary's VPC.
+database_bootstrap = DatabaseBootstrap("database-bootstrap", DatabaseBootstrapArgs(
+    ctx=primary, database_name=config.database.database_name, writer_endpoint=database.writer_endpoints[PRIMARY],
+    master_secret_arn=secrets.database_secret_arns[PRIMARY], secrets_key_arn=keys.key_arn("platform", PRIMARY),
+    log_kms_key_arn=keys.key_arn("platform", PRIMARY), cluster_name=storefronts[PRIMARY].cluster_name,
+    subnet_ids=networks[PRIMARY].private_subnet_ids, security_group_id=networks[PRIMARY].app_security_group_id))
 # Failover automation moves traffic by setting this alarm, which the PRIMARY record's health check follows.
 fence = PrimaryFence("failover-fence", PrimaryFenceArgs(config=config, ctx=secondary,
                                                         topic_arn=alerting.topic_arns[SECONDARY]))
@@ -90,8 +99,8 @@ monitoring = Monitoring("monitoring", MonitoringArgs(
     health_check_ids=traffic.health_check_ids, vault_names=backup.vault_names))
 
 outputs = stack_outputs(config=config, contexts=contexts, keys=keys, zone=zone, alerting=alerting, secrets=secrets,
-                        database=database, tables=tables, storage=storage, storefronts=storefronts, traffic=traffic,
-                        audit=audit, backup=backup, monitoring=monitoring)
+                        database=database, database_bootstrap=database_bootstrap, tables=tables, storage=storage,
+                        storefronts=storefronts, traffic=traffic, audit=audit, backup=backup, monitoring=monitoring)
 failover = FailoverControl("failover", FailoverControlArgs(
     config=config, primary=primary, secondary=secondary, metrics=metrics, fence=fence, traffic=traffic,
     platform_key_arn=keys.key_arn("platform", SECONDARY), topic_arn=alerting.topic_arns[SECONDARY],

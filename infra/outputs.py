@@ -28,7 +28,8 @@ def control_outputs(*, ctx: RegionContext, table_name: pulumi.Input[str], fence,
 
 
 def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], keys, zone, alerting, secrets,
-                  database, tables, storage, storefronts, traffic, audit, backup, monitoring) -> dict[str, Any]:
+                  database, database_bootstrap, tables, storage, storefronts, traffic, audit, backup,
+                  monitoring) -> dict[str, Any]:
     """Every output but `control`, which the failover component adds: it bundles these for its function."""
     regions = {role: {
         "region": ctx.region,
@@ -69,6 +70,8 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
                 "healthCheckAlarmRegion": ROUTE53_HOME_REGION,
                 "healthCheckAlarmTopicArn": alerting.metrics_topic_arn},
         "globalClusterIdentifier": database.global_cluster_id,
+        # `aws ecs run-task` arguments for the one-shot task that creates the app's database role.
+        "databaseBootstrap": database_bootstrap.run_task,
         "tableNames": tables.table_names,
         "trailArn": audit.trail_arn,
         "backupPlanId": backup.plan_id,

@@ -22,7 +22,7 @@ DYNAMODB_ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:
                          "dynamodb:ConditionCheckItem"]
 
 
-def _ecs_tasks_trust(ctx: RegionContext) -> pulumi.Output[str]:
+def ecs_tasks_trust(ctx: RegionContext) -> pulumi.Output[str]:
     account = ctx.account_id()
     return policy_json([{
         "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
@@ -51,7 +51,7 @@ def execution_role(parent: pulumi.Resource, ctx: RegionContext, *, image: str, l
                    secret_arns: Iterable[pulumi.Input[str]],
                    secrets_key_arn: pulumi.Input[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     role = aws.iam.Role(ctx.name("storefront-execution"), description="ECS agent: start storefront tasks",
-                        assume_role_policy=_ecs_tasks_trust(ctx), opts=ctx.opts(parent))
+                        assume_role_policy=ecs_tasks_trust(ctx), opts=ctx.opts(parent))
     statements = image_pull_statements(image) + [
         {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": log_group_arn.apply(lambda arn: f"{arn}:log-stream:*")},
@@ -68,9 +68,10 @@ def execution_role(parent: pulumi.Resource, ctx: RegionContext, *, image: str, l
 
 def task_role(parent: pulumi.Resource, ctx: RegionContext, *, table_arns: Mapping[str, pulumi.Input[str]],
               bucket_arns: Mapping[str, pulumi.Input[str]],
-              key_arns: Mapping[str, pulumi.Input[str]]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+              key_arns: Mapping[str, pulumi.Input[str]],
+              database_connect_arn: pulumi.Input[str] | None = None) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     role = aws.iam.Role(ctx.name("storefront-task"), description="Storefront application",
-                        assume_role_policy=_ecs_tasks_trust(ctx), opts=ctx.opts(parent))
+                        assume_role_policy=ecs_tasks_trust(ctx), opts=ctx.opts(parent))
     tables = [pulumi.Output.from_input(arn) for arn in table_arns.values()]
     buckets = [pulumi.Output.from_input(arn) for arn in bucket_arns.values()]
     statements = []
@@ -80,6 +81,10 @@ def task_role(parent: pulumi.Resource, ctx: RegionContext, *, table_arns: Mappin
     if buckets:
         statements.append({"Sid": "BucketObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
                            "Resource": [arn.apply(lambda a: f"{a}/*") for arn in buckets]})
+    if database_connect_arn is not None:
+        # An IAM authentication token for the app's database user on this region's cluster, nothing else.
+        statements.append({"Sid": "DatabaseLogin", "Effect": "Allow", "Action": "rds-db:connect",
+                           "Resource": database_connect_arn})
     if key_arns:
         statements.append({"Sid": "DataKeys", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                            "Resource": list(key_arns.values())})

@@ -138,6 +138,8 @@ class GlobalDatabase(pulumi.ComponentResource):
         # The secondary's cluster endpoint resolves to its writer once it is promoted.
         self.writer_endpoints = {role: c.endpoint for role, c in clusters.items()}
         self.reader_endpoints = {role: c.reader_endpoint for role, c in clusters.items()}
+        # IAM database authentication names a cluster by its resource id (rds-db:connect ARNs).
+        self.cluster_resource_ids = {role: c.cluster_resource_id for role, c in clusters.items()}
         self.register_outputs({
             "globalClusterId": self.global_cluster_id,
             "clusterArns": self.cluster_arns,

@@ -18,7 +18,9 @@ import pulumi_aws as aws
 from drcore.platform import SECONDARY
 from drcore.stack_config import StackConfig
 from infra.components.compute_iam import execution_role, task_role
+from infra.components.database_access import APP_DATABASE_USER
 from infra.components.network import Network
+from infra.components.storefront_image import container_image
 from infra.components.web_firewall import web_firewall
 from infra.context import RegionContext, bounded_name
 
@@ -40,7 +42,7 @@ class StorefrontArgs:
     network: Network
     certificate_arn: pulumi.Input[str]
     database_endpoint: pulumi.Input[str]
-    database_secret_arn: pulumi.Input[str]
+    database_connect_arn: pulumi.Input[str]  # rds-db:connect as the app user on this region's cluster
     app_secret_arn: pulumi.Input[str]
     table_names: Mapping[str, pulumi.Input[str]]   # logical table -> physical name
     table_arns: Mapping[str, pulumi.Input[str]]    # logical table -> ARN in this region
@@ -81,11 +83,11 @@ class Storefront(pulumi.ComponentResource):
             ctx.name("storefront-logs"), name=f"/ecs/{ctx.name('storefront')}", kms_key_id=args.log_kms_key_arn,
             retention_in_days=LOG_RETENTION_DAYS, opts=ctx.opts(self))
         exec_role, exec_policy = execution_role(
-            self, ctx, image=compute.image, log_group_arn=log_group.arn,
-            secret_arns=[args.database_secret_arn, args.app_secret_arn],
+            self, ctx, image=container_image(compute).image, log_group_arn=log_group.arn,
+            secret_arns=[args.app_secret_arn],  # not the master secret: the app logs in with IAM tokens
             secrets_key_arn=args.data_key_arns.get("platform", args.log_kms_key_arn))
         app_role, app_policy = task_role(self, ctx, table_arns=args.table_arns, bucket_arns=args.bucket_arns,
-                                         key_arns=args.data_key_arns)
+                                         key_arns=args.data_key_arns, database_connect_arn=args.database_connect_arn)
         task_definition = aws.ecs.TaskDefinition(
             ctx.name("storefront"), family=ctx.name("storefront"), network_mode="awsvpc",
             requires_compatibilities=["FARGATE"], cpu=str(compute.cpu), memory=str(compute.memory),
@@ -141,19 +143,22 @@ class Storefront(pulumi.ComponentResource):
             "AWS_REGION": ctx.region, "DR_ROLE": ctx.role, "PORT": str(compute.container_port),
             "DATABASE_HOST": args.database_endpoint, "DATABASE_PORT": str(POSTGRES_PORT),
             "DATABASE_NAME": args.config.database.database_name,
+            # IAM database authentication: a token from rds.generate_db_auth_token, never a stored password.
+            "DATABASE_USER": APP_DATABASE_USER, "DATABASE_AUTH": "iam",
             **{_env_key("TABLE", logical): name for logical, name in args.table_names.items()},
             **{_env_key("BUCKET", purpose): name for purpose, name in args.bucket_names.items()},
         }
+        image = container_image(compute)
         container = {
-            "name": CONTAINER_NAME, "image": compute.image, "essential": True,
+            "name": CONTAINER_NAME, "image": image.image, "essential": True,
+            **({"command": image.command} if image.command else {}), **({"user": image.user} if image.user else {}),
             "portMappings": [{"containerPort": compute.container_port, "protocol": "tcp"}],
             "readonlyRootFilesystem": True,
             "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
             "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
-            # Whole JSON secrets: the application reads the fields it needs, so a change to the
-            # secrets' layout never needs a task definition change.
-            "secrets": [{"name": "DATABASE_SECRET", "valueFrom": args.database_secret_arn},
-                        {"name": "APP_SECRET", "valueFrom": args.app_secret_arn}],
+            # The whole JSON secret: the application reads the fields it needs, so a change to the secret's
+            # layout never needs a task definition change.
+            "secrets": [{"name": "APP_SECRET", "valueFrom": args.app_secret_arn}],
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": log_group_name, "awslogs-region": ctx.region,
                 "awslogs-stream-prefix": CONTAINER_NAME}},

@@ -13,8 +13,8 @@ from typing import Any, Mapping
 from .model import (NAME_RE, BackupConfig,  # noqa: F401 - the typed stack config is used through this package
                     ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig, NetworkConfig,
                     StackConfig)
-from .sections import (coerce, parse_audit, parse_automation, parse_backup, parse_compute, parse_data, parse_database, parse_dns,
-                       parse_monitoring, parse_network, parse_recovery_targets, parse_region, parse_tags)
+from .sections import (coerce, parse_audit, parse_automation, parse_backup, parse_compute, parse_data, parse_database,
+                       parse_dns, parse_monitoring, parse_network, parse_recovery_targets, parse_region, parse_tags)
 
 # Top-level keys and how each is parsed. Unknown keys are rejected so a typo never silently falls back.
 TOP_LEVEL_KEYS = (

@@ -28,6 +28,12 @@ class NetworkConfig:
     nat_gateways_per_region: int
 
 
+# compute.image value that runs the kit's placeholder storefront (infra/placeholder/server.py) until the real
+# storefront's image is pushed; it answers these health paths only.
+PLACEHOLDER_IMAGE = "placeholder"
+PLACEHOLDER_HEALTH_PATHS = ("/health/live", "/health/deep")
+
+
 @dataclass(frozen=True)
 class ComputeConfig:
     image: str
@@ -39,6 +45,10 @@ class ComputeConfig:
     max_count: int
     warm_up_seconds: int
     health_check_path: str
+
+    @property
+    def uses_placeholder(self) -> bool:
+        return self.image == PLACEHOLDER_IMAGE
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (CONFIG_RECORDER_MODES, NAME_RE, AuditConfig, AutomationConfig, BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig,
-                    DnsConfig, MonitoringConfig, NetworkConfig)
+from .model import (CONFIG_RECORDER_MODES, NAME_RE, PLACEHOLDER_HEALTH_PATHS, AuditConfig, AutomationConfig,
+                    BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig,
+                    NetworkConfig)
 
 
 class _Section:
@@ -117,12 +118,17 @@ def parse_compute(raw: Any) -> ComputeConfig:
     if not minimum <= desired <= maximum:
         raise ConfigError("compute.desiredCount", f"is {desired}, not between minCount {minimum} and maxCount {maximum}",
                           "make minCount <= desiredCount <= maxCount")
-    return ComputeConfig(
+    config = ComputeConfig(
         image=section.str("image"), container_port=section.int("containerPort", 1, 65535, 8080),
         cpu=cpu, memory=section.int("memory", 512, 122880), desired_count=desired, min_count=minimum,
         max_count=maximum, warm_up_seconds=section.int("warmUpSeconds", 10, 1800, 90),
         health_check_path=section.str("healthCheckPath", "/health/deep", r"/[A-Za-z0-9/_.-]*", "a URL path starting with /"),
     )
+    if config.uses_placeholder and config.health_check_path not in PLACEHOLDER_HEALTH_PATHS:
+        raise ConfigError("compute.healthCheckPath", f"is '{config.health_check_path}', which the placeholder "
+                          "storefront does not serve", f"use {' or '.join(PLACEHOLDER_HEALTH_PATHS)}, or set "
+                          "compute.image to your storefront's image")
+    return config
 
 
 # "An Aurora global database requires DB instance classes that are optimized for memory-intensive applications"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, EDITED, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER,
-                                        RECORDER_STATUS, ROLE, ROLES, SECONDARY, STACKS, TRAIL, arn_region, only, stack)
+from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, EDITED, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY,
+                                        RECORDER, RECORDER_STATUS, ROLE, ROLES, SECONDARY, STACKS, TRAIL, arn_region,
+                                        only, stack)
 
 
 # -- audit -------------------------------------------------------------------------------------------

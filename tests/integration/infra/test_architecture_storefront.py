@@ -2,7 +2,15 @@
 (the secondary runs a share of the primary's tasks and autoscales up to full capacity)."""
 from __future__ import annotations
 
+import json
 import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -58,3 +66,74 @@ def test_each_region_autoscales_its_service_up_to_full_capacity(name, role):
     # The service sits behind this region's ALB.
     target_groups = [lb.get("targetGroupArn") for lb in service.inputs.get("loadBalancers") or []]
     assert target_groups and all(arn_region(tg) == s.region(service) for tg in target_groups)
+
+
+# -- what the container serves: the health path every check follows ----------------------------------
+TASK_DEFINITION, TARGET_GROUP = "aws:ecs/taskDefinition:TaskDefinition", "aws:lb/targetGroup:TargetGroup"
+
+
+def _container(s, role):
+    [task] = [t for t in s.in_role(TASK_DEFINITION, role) if "storefront" in t.name]
+    [container] = json.loads(task.inputs["containerDefinitions"])
+    return container
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_the_container_listens_where_the_target_group_sends_traffic(name, role):
+    s = stack(name)
+    container = _container(s, role)
+    port = s.config.compute.container_port
+    assert [m["containerPort"] for m in container["portMappings"]] == [port]
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["PORT"] == str(port), "the application reads its port from PORT"
+    [group] = [g for g in s.in_role(TARGET_GROUP, role)]
+    assert group.inputs["port"] == port and group.inputs["healthCheck"]["path"] == s.config.compute.health_check_path
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_the_default_image_answers_its_own_health_check(name):
+    # The stacks' default runs the placeholder: its exact command, run here with this machine's python3 on a free
+    # port (the image's own python in ECS), must answer the target group's health path with 200.
+    s = stack(name)
+    assert s.config.compute.uses_placeholder
+    container = _container(s, PRIMARY)
+    assert container["readonlyRootFilesystem"] is True and container.get("user") == "65534:65534"
+    program, flag, source = container["command"]
+    assert (program, flag) == ("python3", "-c")
+    port = _free_port()
+    env = {**{e["name"]: e["value"] for e in container["environment"]}, "PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "-I", "-c", source], env={**env, "PATH": os.environ["PATH"]},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                status, body = _get(base + s.config.compute.health_check_path)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline and server.poll() is None, "the placeholder did not start"
+                time.sleep(0.05)
+        assert status == 200
+        answer = json.loads(body)
+        assert answer["placeholder"] is True and answer["region"] == s.region(region_service(s, PRIMARY))
+        assert _get(base + "/health/live")[0] == 200 and _get(base + "/")[0] == 200
+        assert _get(base + "/orders")[0] == 404, "the placeholder takes no orders"
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
