@@ -75,6 +75,9 @@ def stack_outputs(*, config: StackConfig, contexts: dict[str, RegionContext], ke
         "tableNames": tables.table_names,
         "trailArn": audit.trail_arn,
         "backupPlanId": backup.plan_id,
+        # Who decides an unplanned failover, and how many independent signals confirm an outage (the function reads it).
+        "automation": {"unplannedFailover": config.automation.unplanned_failover,
+                       "outageQuorum": config.automation.outage_quorum},
         "recoveryTargets": {d: {"rtoMinutes": t.rto_minutes, "rpoSeconds": dict(t.rpo_seconds)}
                             for d, t in config.recovery_targets.items()},
     }

@@ -15,6 +15,7 @@ from drcore.engine_values import REDACTED_SECRET, UNKNOWN
 from drcore.errors import UsageError
 from drcore.platform import PRIMARY, ROLES, SECONDARY  # noqa: F401 - steps take the roles with the Deployment
 from drcore.recovery_model import RecoveryParameters, parameters_from_config
+from drcore.stack_config.model import MIN_OUTAGE_QUORUM, SIGNAL_SOURCES, UNPLANNED_FAILOVER_MODES
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class Deployment:
     recovery_targets: dict[str, Any]
     source: str
     recovery_parameters: RecoveryParameters | None = None  # from stack config, when one is known
+    # automation.unplannedFailover / outageQuorum of the stack config; outputs of older deployments lack them,
+    # and then the safe choices hold: a person approves, and two independent signals confirm.
+    unplanned_failover: str = UNPLANNED_FAILOVER_MODES[0]
+    outage_quorum: int = MIN_OUTAGE_QUORUM
+    health_check_alarm_topic_arn: str | None = None  # the topic the function is subscribed to
 
     @property
     def primary(self) -> RegionDeployment:
@@ -153,7 +159,10 @@ def deployment_from_outputs(outputs: Any, where: str, config=None) -> Deployment
         health_check_alarm_names={str(k): str(v) for k, v in read.get("dns.healthCheckAlarmNames", dict).items()},
         health_check_alarm_region=read.get("dns.healthCheckAlarmRegion", str),
         control=control, recovery_targets=read.get("recoveryTargets", dict), source=where,
-        recovery_parameters=parameters_from_config(config) if config is not None else None)
+        recovery_parameters=parameters_from_config(config) if config is not None else None,
+        unplanned_failover=read.get("automation.unplannedFailover", str, required=False) or UNPLANNED_FAILOVER_MODES[0],
+        outage_quorum=read.get("automation.outageQuorum", int, required=False) or MIN_OUTAGE_QUORUM,
+        health_check_alarm_topic_arn=read.get("dns.healthCheckAlarmTopicArn", str, required=False))
     _check_consistent(deployment, where)
     return deployment
 
@@ -186,6 +195,12 @@ def _check_consistent(deployment: Deployment, where: str) -> None:
         if deployment.regions[role].region != expected:
             raise UsageError(f"{where}: stack output 'regions.{role}.region' is {deployment.regions[role].region}, "
                              f"but {role}Region is {expected}; export the outputs again")
+    if deployment.unplanned_failover not in UNPLANNED_FAILOVER_MODES:
+        raise UsageError(f"{where}: stack output 'automation.unplannedFailover' is {deployment.unplanned_failover!r}; "
+                         f"expected one of {', '.join(UNPLANNED_FAILOVER_MODES)}")
+    if not MIN_OUTAGE_QUORUM <= deployment.outage_quorum <= len(SIGNAL_SOURCES):
+        raise UsageError(f"{where}: stack output 'automation.outageQuorum' is {deployment.outage_quorum}; expected "
+                         f"{MIN_OUTAGE_QUORUM} to {len(SIGNAL_SOURCES)} (one signal alone never confirms an outage)")
     if deployment.control.region != deployment.secondary_region:
         raise UsageError(f"{where}: stack output 'control.region' is {deployment.control.region}; the control table "
                          f"must live in the secondary region {deployment.secondary_region} (docs/failover-design.md)")

@@ -127,6 +127,9 @@ class Runner:
         journal = RunJournal(table, run_id=run_id, owner=self.owner, operation=self.plan.operation,
                              mode=self.plan.mode, resumed=resumed, takeover=takeover)
         ctx = StepContext(self.deployment, self.clients, journal, self.options, self.plan.operation, self.waiter)
+        ctx.facts["past_point_of_no_return"] = any(
+            step.point_of_no_return and previous.get(step.name) is not None and previous[step.name].finished
+            for _, _, step in self.plan.numbered())
         result = RunResult(self.plan.operation, "done", "", run_id=run_id, resumed=resumed, facts=ctx.facts)
         numbered = self.plan.numbered()
         source = next(r.region for r in self.deployment.regions.values() if r.region != self.target_region)

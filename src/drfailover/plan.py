@@ -2,16 +2,19 @@
 
 | operation  | mode       | stages |
 |------------|------------|--------|
-| failover   | ungraceful | confirm outage, lock, [fence primary, RPO exposure], (approval), [promote database with data
-|            |            | loss allowed, scale secondary to full], shift traffic, verify, notify, unlock |
-| switchover | graceful   | lock, replication drained, (approval), [switchover database, scale secondary to full], shift
-|            |            | traffic, verify, scale old primary to standby, notify, unlock |
-| failback   | graceful   | lock, [re-protect database, scale primary to full], primary serves healthy, replication
-|            |            | drained, (approval), switchover database back, shift traffic back, verify, scale secondary
-|            |            | to standby, notify, unlock |
+| failover   | ungraceful | confirm outage, target can serve, lock, [fence primary, RPO exposure], (approval), [promote
+|            |            | database with data loss allowed, scale secondary to full], shift traffic, verify, notify,
+|            |            | unlock |
+| switchover | graceful   | target can serve, lock, replication drained, (approval), [switchover database, scale
+|            |            | secondary to full], shift traffic, verify, scale old primary to standby, notify, unlock |
+| failback   | graceful   | lock, [re-protect database, scale primary to full], primary serves healthy, target can serve,
+|            |            | replication drained, (approval), switchover database back, shift traffic back, verify, scale
+|            |            | secondary to standby, notify, unlock |
 
-A forced failover (the primary may still be serving) fences the primary only after traffic has been
-verified in the secondary, so no moment has zero regions serving.
+Every destructive or irreversible step (fence, scale-in, promotion, traffic) comes after the check that the target
+can serve (steps_target.py); when it cannot, the run changes nothing. A forced failover (the primary may still be
+serving) fences the primary only after traffic has been verified in the secondary, so no moment has zero regions
+serving.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from drfailover.steps import (AcquireLock, ConfirmOutage, FencePrimary, ManualAp
                               ReleaseLock, Step)
 from drfailover.steps_compute import ScaleCompute
 from drfailover.steps_database import CheckReplicationDrained, PromoteDatabase, ReprotectDatabase
+from drfailover.steps_target import CheckTargetCanServe
 from drfailover.steps_traffic import CheckEndpoint, ShiftTraffic, VerifyTraffic
 
 # Task placement, image pull and warm-up of the primary's storefront before failback moves traffic.
@@ -88,7 +92,7 @@ def _stages(*groups: Step | tuple[Step, ...] | None) -> list[Stage]:
 
 def failover_plan(*, force: bool = False, approve: bool = False) -> Plan:
     plan = Plan("failover", OPERATIONS["failover"], SECONDARY, _stages(
-        ConfirmOutage(), AcquireLock(),
+        ConfirmOutage(), CheckTargetCanServe(SECONDARY), AcquireLock(),
         RecordRpoExposure() if force else (FencePrimary(), RecordRpoExposure()),
         ManualApproval(SECONDARY) if approve else None,
         (PromoteDatabase(SECONDARY, "failover"), ScaleCompute(SECONDARY, "full")),
@@ -101,7 +105,7 @@ def failover_plan(*, force: bool = False, approve: bool = False) -> Plan:
 
 def switchover_plan(*, approve: bool = False) -> Plan:
     plan = Plan("switchover", OPERATIONS["switchover"], SECONDARY, _stages(
-        AcquireLock(), CheckReplicationDrained(SECONDARY),
+        CheckTargetCanServe(SECONDARY), AcquireLock(), CheckReplicationDrained(SECONDARY),
         ManualApproval(SECONDARY) if approve else None,
         (PromoteDatabase(SECONDARY, "switchover"), ScaleCompute(SECONDARY, "full")),
         ShiftTraffic(SECONDARY), VerifyTraffic(SECONDARY), ScaleCompute(PRIMARY, "standby"),
@@ -114,7 +118,8 @@ def failback_plan(*, approve: bool = False) -> Plan:
     plan = Plan("failback", OPERATIONS["failback"], PRIMARY, _stages(
         # The primary was fenced to zero tasks: bring it up while it is still fenced, then wait for it to serve.
         AcquireLock(), (ReprotectDatabase(PRIMARY), ScaleCompute(PRIMARY, "full")),
-        CheckEndpoint(PRIMARY, timeout_s=PRIMARY_WARM_UP_TIMEOUT_S), CheckReplicationDrained(PRIMARY),
+        CheckEndpoint(PRIMARY, timeout_s=PRIMARY_WARM_UP_TIMEOUT_S), CheckTargetCanServe(PRIMARY),
+        CheckReplicationDrained(PRIMARY),
         ManualApproval(PRIMARY) if approve else None,
         PromoteDatabase(PRIMARY, "switchover"),
         ShiftTraffic(PRIMARY), VerifyTraffic(PRIMARY), ScaleCompute(SECONDARY, "standby"),

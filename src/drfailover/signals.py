@@ -3,9 +3,12 @@
 Each observation reads three signals: an HTTP probe of the primary's health endpoint (from here),
 Route 53's health checkers (from several regions), and the primary's endpoint alarm in CloudWatch
 (when its region answers; in ALARM it corroborates, but OK proves nothing since it lags the checkers).
-An observation is *down* when some signal says unhealthy and none says healthy: a probe failing from
-here while Route 53 sees the endpoint healthy is our network, not an outage. The outage is confirmed after N consecutive down observations; any other observation resets
-the count, so a flapping endpoint never triggers a failover.
+An observation is *down* when a quorum of independent signals (stack config automation.outageQuorum, at
+least 2) says unhealthy and none says healthy. A signal that cannot be read is unknown, never down: with
+Route 53's status and the alarm unreadable, one failing probe from here is our network or our view, not an
+outage. A probe failing from here while Route 53 sees the endpoint healthy is not an outage either. The outage is
+confirmed after N consecutive down observations; any other observation resets the count, so a flapping endpoint
+never triggers a failover.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from typing import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drcore.regions import ROUTE53_HOME_REGION
+from drcore.stack_config.model import MIN_OUTAGE_QUORUM
 from drfailover.clients import AwsClients, RegionUnreachable
 from drfailover.deployment import PRIMARY, Deployment
 
@@ -40,17 +44,23 @@ class Reading:
 @dataclass(frozen=True)
 class Observation:
     readings: tuple[Reading, ...]
+    quorum: int = MIN_OUTAGE_QUORUM  # independent signals that must say unhealthy
+
+    @property
+    def failing_sources(self) -> set[str]:
+        return {r.source for r in self.readings if r.healthy is False}
 
     @property
     def down(self) -> bool:
-        return any(r.healthy is False for r in self.readings) and not any(r.healthy for r in self.readings)
+        return len(self.failing_sources) >= self.quorum and not self.up
 
     @property
     def up(self) -> bool:
         return any(r.healthy for r in self.readings)
 
     def summary(self) -> str:
-        return ", ".join(f"{r.source} {_word(r.healthy)}" for r in self.readings)
+        return ", ".join(f"{r.source} {_word(r.healthy)}" for r in self.readings) + \
+            f" ({len(self.failing_sources)} of {self.quorum} needed failing)"
 
 
 @dataclass(frozen=True)
@@ -112,13 +122,15 @@ def alarm_state(clients: AwsClients, region: str, alarm_name: str, *, optional: 
 
 class OutageDetector:
     def __init__(self, deployment: Deployment, clients: AwsClients, primary_probe_url: str, *,
-                 required_failures: int, interval_s: float, wait: Callable[[float], None] = time.sleep):
+                 required_failures: int, interval_s: float, wait: Callable[[float], None] = time.sleep,
+                 quorum: int = MIN_OUTAGE_QUORUM):
         self.deployment, self.clients, self.url = deployment, clients, primary_probe_url
         self.required_failures = max(1, required_failures)
+        self.quorum = max(MIN_OUTAGE_QUORUM, quorum)
         # Room for one flap and a full run of failures; beyond that the primary is unstable, not down.
         self.max_observations = 3 * self.required_failures
         self.interval_s, self.wait = interval_s, wait
-        self._alarm_read = False
+        self._alarm: Reading | None = None
 
     def observe(self) -> Observation:
         """One look at every signal at once: the probe's timeout must not delay Route 53's answer."""
@@ -127,11 +139,18 @@ class OutageDetector:
                                               lambda: route53_status(self.clients, d.primary.health_check_id)]
         alarm = d.health_check_alarm_names.get(PRIMARY)
         alarm_region = d.health_check_alarm_region
-        if alarm and not self._alarm_read and not self.clients.unreachable(alarm_region):
-            self._alarm_read = True  # it moves once a period: one read per confirmation is all it can tell
+        # The alarm moves once a period: one read per confirmation is all it can tell, and that reading stands
+        # for the later observations of the same confirmation.
+        read_alarm = bool(alarm) and self._alarm is None and not self.clients.unreachable(alarm_region)
+        if read_alarm:
             reads.append(lambda: alarm_state(self.clients, alarm_region, alarm, optional=alarm_region == d.primary_region))
         with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="drkit-signal") as pool:
-            return Observation(tuple(pool.map(lambda read: read(), reads)))
+            readings = list(pool.map(lambda read: read(), reads))
+        if read_alarm:
+            self._alarm = readings[-1]
+        elif self._alarm is not None:
+            readings.append(self._alarm)
+        return Observation(tuple(readings), self.quorum)
 
     def confirm(self) -> OutageVerdict:
         observations: list[Observation] = []

@@ -33,6 +33,9 @@ class RunOptions:
     confirm_count: int | None = None  # default: the Route 53 failure threshold
     confirm_interval_s: float | None = None  # default: the Route 53 check interval
     probes: dict[str, str] = field(default_factory=dict)  # role ("primary", "secondary", "record") -> URL
+    # A person approved this unplanned failover (drkit approve, recorded in the control table): the outage needs no
+    # quorum any more, but a primary seen serving still stops the run.
+    approved: bool = False
     approver: Callable[[str], bool] | None = None  # default: ask on the terminal
     poll_interval_s: float = 5.0  # between reads while waiting for AWS to finish something
 
@@ -84,6 +87,8 @@ class Step:
     kind: ClassVar[str] = "Step"
     mutates: ClassVar[bool] = True  # writes AWS state: journaled as started before it runs
     always_run: ClassVar[bool] = False  # runs again when a run is resumed, even if done
+    # Once done, the run cannot be undone by stopping (the writer moved): a resumed run goes on from there.
+    point_of_no_return: ClassVar[bool] = False
     budget: ClassVar[str | None] = None  # the drcore.recovery_model regionLoss step whose time this spends
 
     def __init__(self, name: str, *, optional: bool = False):
@@ -105,7 +110,8 @@ class Step:
 
 
 class ConfirmOutage(Step):
-    kind, mutates, budget = "ConfirmOutage", False, "confirm"
+    # Runs again on resume: a run that stopped (throttled, declined) must not act on an outage that has ended.
+    kind, mutates, budget, always_run = "ConfirmOutage", False, "confirm", True
 
     def __init__(self) -> None:
         super().__init__("confirm-outage")
@@ -116,11 +122,20 @@ class ConfirmOutage(Step):
 
     def run(self, ctx: StepContext) -> str:
         d, options = ctx.deployment, ctx.options
+        if ctx.facts.get("past_point_of_no_return"):
+            return "resumed past the point of no return (the database writer moved): finishing the run"
         detector = OutageDetector(
             d, ctx.clients, ctx.probe_url(PRIMARY),
             required_failures=options.confirm_count or d.health_check_failure_threshold,
             interval_s=d.health_check_interval_seconds if options.confirm_interval_s is None
-            else options.confirm_interval_s, wait=ctx.wait)
+            else options.confirm_interval_s, wait=ctx.wait, quorum=d.outage_quorum)
+        if options.approved and not options.force:
+            observation = detector.observe()
+            ctx.facts["primary_serving"] = observation.up
+            if observation.up:
+                raise StepRefused(f"a person approved this failover, but {d.primary_region} serves again "
+                                  f"({observation.summary()}): nothing changed")
+            return f"approved by a person; primary now: {observation.summary()}"
         if options.force:
             observation = detector.observe()
             ctx.facts["primary_serving"] = observation.up

@@ -32,7 +32,7 @@ class PromoteDatabase(Step):
     """Make the target region's cluster the writer: managed failover allowing data loss (unplanned; detach
     and promote when AWS refuses it), or managed switchover with no data loss (planned)."""
 
-    kind, budget = "PromoteDatabase", "promote+scale"
+    kind, budget, point_of_no_return = "PromoteDatabase", "promote+scale", True
 
     def __init__(self, target_role: str, method: str):
         if method not in ("failover", "switchover"):

@@ -103,7 +103,7 @@ def test_a_drill_whose_failover_cannot_verify_exits_1_with_a_report_that_says_wh
     assert code == 1
     (record,) = _records(tmp_path)
     assert record["passed"] is False and record["recoveredAt"] is None
-    assert "does not serve healthy" in record["reasons"][0]
+    assert "cannot take over, so nothing was changed" in record["reasons"][0]
     assert "Why it failed" in next(tmp_path.glob("*-drill.html")).read_text()
     out = capsys.readouterr().out
     assert "FAILED" in out and "why: drkit failover refused" in out

@@ -54,7 +54,7 @@ def test_failover_then_no_op_then_failback_through_the_cli(drkit, files, platfor
     assert document["outcome"] == "done" and document["targetRegion"] == platform.deployment.secondary_region
     assert [s["name"] for s in document["steps"]][-1] == "release-lock"
     assert document["awsCalls"]["calls"] < 40
-    assert "[ 5/10] promote-database-secondary" in err  # progress, step by step, on stderr
+    assert "[ 6/11] promote-database-secondary" in err  # progress, step by step, on stderr
     report = json.loads(loss.read_text())
     assert report == document["rpoExposure"]
     assert {s["store"] for s in report["stores"]} >= {"aurora", "dynamodb:carts"}
@@ -83,7 +83,8 @@ def test_dry_run_from_the_outputs_touches_no_aws(drkit, files):
     assert code == 0, err
     plan = json.loads(out)
     assert plan["outcome"] == "dry-run"
-    assert [s["kind"] for s in plan["stages"][0]] == ["AcquireLock"]
+    assert [s["kind"] for s in plan["stages"][0]] == ["CheckTargetCanServe"]
+    assert [s["kind"] for s in plan["stages"][1]] == ["AcquireLock"]
 
 
 def test_resuming_an_unknown_run_is_exit_2(drkit, files):

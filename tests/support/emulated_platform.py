@@ -19,6 +19,7 @@ from drfailover.deployment import PRIMARY, SECONDARY, Deployment, deployment_fro
 from drfailover.execution import Runner, RunResult
 from drfailover.plan import build_plan
 from drfailover.steps import RunOptions, Waiter
+from drkit.emulation.creators import create_running_service
 from drkit.emulation.health_endpoints import HEALTH_PATH, HealthEndpoint
 from drkit.stacks import load_stack
 from tests.support.emulation import EmulatedAws
@@ -152,8 +153,8 @@ def _compute(outputs, client) -> None:
         ecs.create_cluster(clusterName=region["clusterName"])
         task = ecs.register_task_definition(family=region["serviceName"], containerDefinitions=[
             {"name": "storefront", "image": "storefront:emulated", "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(cluster=region["clusterName"], serviceName=region["serviceName"], taskDefinition=task,
-                           desiredCount=region["desiredCount"])
+        create_running_service(ecs, cluster=region["clusterName"], serviceName=region["serviceName"],
+                               taskDefinition=task, desiredCount=region["desiredCount"])
 
 
 def _control(outputs, regions, client) -> None:

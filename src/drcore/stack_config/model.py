@@ -98,12 +98,25 @@ class MonitoringConfig:
     alarm_evaluation_periods: int
 
 
+UNPLANNED_FAILOVER_MODES = ("approval", "automatic")
+MIN_OUTAGE_QUORUM = 2  # one signal alone (a probe from here) never confirms an outage
+# The independent signals of an outage (drfailover.signals): the recovery region's own HTTP probe, Route 53's
+# health checkers, and the primary's endpoint alarm.
+SIGNAL_SOURCES = ("probe", "route53", "alarm")
+
+
 @dataclass(frozen=True)
 class AutomationConfig:
     # Concurrency reserved for the failover function: 1 keeps it runnable when the account is saturated, but every
     # reservation must leave the account's unreserved pool at its minimum (100 on a default 1,000 quota); accounts
     # with a low quota (new accounts may have 10) must set None and run from the unreserved pool.
     reserved_concurrency: int | None = 1
+    # Who decides an unplanned regional failover, which may lose data. "approval" (default, as Route 53 ARC has
+    # it): the function detects, checks the secondary can serve, and pages with the command that approves; a
+    # person decides. "automatic": the function fails over on its own once `outage_quorum` independent signals
+    # agree the primary is down.
+    unplanned_failover: str = "approval"
+    outage_quorum: int = MIN_OUTAGE_QUORUM
 
 
 CONFIG_RECORDER_MODES = ("create", "existing")

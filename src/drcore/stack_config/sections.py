@@ -8,9 +8,9 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (CONFIG_RECORDER_MODES, NAME_RE, PLACEHOLDER_HEALTH_PATHS, AuditConfig, AutomationConfig,
-                    BackupConfig, ComputeConfig, ConfigError, DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig,
-                    NetworkConfig)
+from .model import (CONFIG_RECORDER_MODES, MIN_OUTAGE_QUORUM, NAME_RE, PLACEHOLDER_HEALTH_PATHS, SIGNAL_SOURCES,
+                    UNPLANNED_FAILOVER_MODES, AuditConfig, AutomationConfig, BackupConfig, ComputeConfig, ConfigError,
+                    DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig, NetworkConfig)
 
 
 class _Section:
@@ -249,12 +249,16 @@ def parse_monitoring(raw: Any) -> MonitoringConfig:
 
 
 def parse_automation(raw: Any) -> AutomationConfig:
-    section = _Section("automation", raw, ("reservedConcurrency",))
+    section = _Section("automation", raw, ("reservedConcurrency", "unplannedFailover", "outageQuorum"))
     reserved = section.value.get("reservedConcurrency", 1)
-    if reserved is None:  # YAML null: no reservation, the function runs from the account's unreserved pool
-        return AutomationConfig(reserved_concurrency=None)
-    value = section.int("reservedConcurrency", 1, 1000, 1)
-    return AutomationConfig(reserved_concurrency=value)
+    # YAML null: no reservation, the function runs from the account's unreserved pool
+    reserved = None if reserved is None else section.int("reservedConcurrency", 1, 1000, 1)
+    mode = section.str("unplannedFailover", "approval")
+    if mode not in UNPLANNED_FAILOVER_MODES:
+        raise ConfigError("automation.unplannedFailover", f"is '{mode}'", "write approval (a person approves an "
+                          "unplanned failover) or automatic (the function fails over on a confirmed outage)")
+    quorum = section.int("outageQuorum", MIN_OUTAGE_QUORUM, len(SIGNAL_SOURCES), MIN_OUTAGE_QUORUM)
+    return AutomationConfig(reserved_concurrency=reserved, unplanned_failover=mode, outage_quorum=quorum)
 
 
 def parse_audit(raw: Any) -> AuditConfig:

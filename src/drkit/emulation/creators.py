@@ -184,16 +184,21 @@ def ecs_task_definition(resource, inputs, build):
 
 
 def ecs_service(resource, inputs, build):
-    ecs = build.client("ecs", resource)
     # No VPC or load balancer is emulated: the service runs "behind" the region's health endpoint.
-    ecs.create_service(**_drop_none({
+    create_running_service(build.client("ecs", resource), **_drop_none({
         "cluster": inputs["cluster"], "serviceName": inputs["name"], "taskDefinition": inputs["taskDefinition"],
         "desiredCount": inputs.get("desiredCount", 0), "launchType": inputs.get("launchType"),
         "platformVersion": inputs.get("platformVersion"), "propagateTags": inputs.get("propagateTags"),
         "enableECSManagedTags": inputs.get("enableEcsManagedTags")}))
-    # moto starts a service with no running task; AWS would have reached the desired count long ago.
-    ecs.update_service(cluster=inputs["cluster"], service=inputs["name"], desiredCount=inputs.get("desiredCount", 0))
     return {}
+
+
+def create_running_service(ecs, **arguments):
+    """CreateService, then the state AWS reaches a few minutes later: moto starts a service with no running task
+    (runningCount 0) and sets runningCount to desiredCount only on UpdateService."""
+    ecs.create_service(**arguments)
+    ecs.update_service(cluster=arguments["cluster"], service=arguments["serviceName"],
+                       desiredCount=arguments.get("desiredCount", 0))
 
 
 def scalable_target(resource, inputs, build):

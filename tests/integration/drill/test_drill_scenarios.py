@@ -95,7 +95,7 @@ def test_a_failover_that_cannot_reach_a_serving_secondary_fails_the_drill_and_sa
     assert not run.passed
     assert result.recovered_at is None and result.achieved_rto_s > 0
     assert result.reasons[0].startswith("drkit failover refused: ")
-    assert "does not serve healthy" in result.reasons[0] and "no region serving" in result.reasons[0]
+    assert "cannot take over, so nothing was changed" in result.reasons[0] and "endpoint unhealthy" in result.reasons[0]
     assert _failed_checks(result) == ["automation"]
     assert "[region-loss-failover] FAILED" in progress
 

@@ -41,8 +41,9 @@ def test_a_crashed_failover_is_resumed_with_its_run_id_and_repeats_no_step(platf
     resumed, progress = platform.run("failover", journal_run=crashed_run)
     assert resumed.outcome == "done", resumed.message
     assert resumed.resumed and resumed.run_id == crashed_run
-    assert {"confirm-outage", "fence-primary", "promote-database-secondary",
-            "scale-compute-secondary-full"} <= set(resumed.skipped)
+    assert {"fence-primary", "promote-database-secondary", "scale-compute-secondary-full"} <= set(resumed.skipped)
+    # Confirmation runs again on every resume; past the promotion it only says so and the run goes on.
+    assert "confirm-outage" not in resumed.skipped and "point of no return" in progress
     assert platform.calls(d.secondary_region, "FailoverGlobalCluster") == promotions
     assert platform.calls(d.secondary_region, "UpdateService") == scale_ups
     assert "skipped" in progress
@@ -66,17 +67,32 @@ def test_a_crashed_failover_whose_lease_ran_out_is_resumed_by_the_next_plain_run
 
 
 def test_a_failed_failover_releases_the_lock_and_the_next_run_resumes_it(platform):
+    d = platform.deployment
     platform.primary_endpoint_down()
-    platform.storefronts["secondary"].set_healthy(False)  # nowhere to send traffic: the shift refuses
+    # Scaling the secondary out is throttled past every retry: the step fails after the promotion (same stage).
+    platform.aws.faults[d.secondary_region].throttle("UpdateService", times=4, service="ecs")
     first, _ = platform.run("failover")
-    assert first.outcome == "refused" and "leave no region serving" in first.message
+    assert first.outcome == "failed" and "scale-compute-secondary-full" in first.message, first.message
     assert platform.fence_alarm_state() == "OK"
     assert _lock(platform) is None
-    platform.storefronts["secondary"].set_healthy(True)
     second, _ = platform.run("failover")
     assert second.outcome == "done", second.message
     assert second.run_id == first.run_id
     assert "promote-database-secondary" in second.skipped
+
+
+def test_a_run_resumed_before_the_point_of_no_return_stops_if_the_primary_serves_again(platform):
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    with pytest.raises(SimulatedCrash):
+        platform.run("failover", after_step=crash_after("fence-primary"), owner="host-a:1:dead")
+    crashed_run = _lock(platform)["runId"]["S"]
+    assert platform.writer() == d.primary.database_cluster_arn  # nothing irreversible yet
+    platform.primary_back()
+    resumed, _ = platform.run("failover", journal_run=crashed_run)
+    assert resumed.outcome == "refused" and "serving" in resumed.message, resumed.message
+    assert platform.writer() == d.primary.database_cluster_arn
+    assert platform.calls(d.secondary_region, "FailoverGlobalCluster") == 0
 
 
 def test_resuming_an_unknown_run_is_bad_input(platform):

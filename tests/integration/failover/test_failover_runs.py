@@ -32,9 +32,9 @@ def test_failover_moves_database_compute_and_traffic_to_the_secondary(platform):
     assert ("lock", "failover") not in items
     assert items[(f"run#{result.run_id}", "header")]["state"]["S"] == "done"
     steps = [k for k in items if k[0] == f"run#{result.run_id}" and k[1].startswith("step#")]
-    assert len(steps) == 10
+    assert len(steps) == 11
     assert all(items[k]["status"]["S"] == "done" for k in steps)
-    assert "[10/10] release-lock" in progress
+    assert "[11/11] release-lock" in progress
 
 
 def test_one_failover_stays_within_the_call_budget(platform):

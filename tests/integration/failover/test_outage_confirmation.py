@@ -1,4 +1,5 @@
-"""Outage confirmation: N consecutive failing observations, flapping resets, a serving primary refuses at once."""
+"""Outage confirmation: a quorum of independent signals, N consecutive failing observations, flapping resets, a
+serving primary refuses at once; an unreadable signal is unknown, never down."""
 from __future__ import annotations
 
 from drfailover.signals import Observation, OutageDetector, Reading
@@ -63,4 +64,20 @@ def test_the_alarm_alone_can_confirm_when_route53_cannot_be_asked():
 
 def test_an_ok_alarm_is_not_evidence_of_health():
     lagging = Observation((Reading("probe", False, "503"), Reading("alarm", None, "OK (lags)")))
-    assert lagging.down and not lagging.up
+    assert not lagging.up
+
+
+def test_one_failing_probe_with_the_other_signals_unreadable_is_not_an_outage():
+    # Route 53's status and the us-east-1 alarm cannot be read: the probe from here is one signal, not a quorum.
+    alone = Observation((Reading("probe", False, "refused"), Reading("route53", None, "unavailable"),
+                         Reading("alarm", None, "unreadable")))
+    assert not alone.down and not alone.up
+    verdict = ScriptedDetector([alone] * 9).confirm()
+    assert not verdict.confirmed and "1 of 2" in verdict.reason
+
+
+def test_the_quorum_can_be_raised_to_every_signal():
+    two_of_three = Observation((Reading("probe", False, "503"), Reading("route53", False, "0/3"),
+                                Reading("alarm", None, "OK")), quorum=3)
+    all_three = Observation(two_of_three.readings[:2] + (Reading("alarm", False, "ALARM"),), quorum=3)
+    assert not two_of_three.down and all_three.down

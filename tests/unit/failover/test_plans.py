@@ -13,9 +13,25 @@ def _stages(plan):
 
 def test_failover_plan_follows_the_contract_order():
     assert _stages(failover_plan()) == [
-        ["confirm-outage"], ["acquire-lock"], ["fence-primary", "record-rpo-exposure"],
+        ["confirm-outage"], ["check-target-can-serve-secondary"], ["acquire-lock"],
+        ["fence-primary", "record-rpo-exposure"],
         ["promote-database-secondary", "scale-compute-secondary-full"], ["shift-traffic-to-secondary"],
         ["verify-traffic-secondary"], ["notify"], ["release-lock"]]
+
+
+DESTRUCTIVE = ("fence-primary", "promote-database", "scale-compute", "shift-traffic")
+
+
+@pytest.mark.parametrize("operation", ["failover", "switchover", "failback"])
+@pytest.mark.parametrize("force", [False, True])
+def test_nothing_destructive_comes_before_the_check_that_the_target_can_serve(operation, force):
+    plan = build_plan(operation, force=force and operation == "failover")
+    names = [name for stage in _stages(plan) for name in stage]
+    target = "secondary" if operation != "failback" else "primary"
+    check = names.index(f"check-target-can-serve-{target}")
+    # failback brings its target (the fenced primary) up first: scaling the target itself out is not destructive.
+    early = [n for n in names[:check] if n.startswith(DESTRUCTIVE) and n != f"scale-compute-{target}-full"]
+    assert early == [], early
 
 
 def test_a_forced_failover_fences_only_after_verification():

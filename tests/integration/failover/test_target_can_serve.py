@@ -1,0 +1,70 @@
+"""Never worse than doing nothing: every destructive step comes after the check that the target can serve.
+
+Reproduces the issue's case against the emulated prod platform over HTTP: with both regions' /health/deep failing
+(a bad release in both, a shared dependency down), a failover used to fence and scale in the primary and promote
+the database with data loss before finding, at the traffic shift, that the secondary could not serve. Now the run
+changes nothing, pages, and says why; so it does when the outputs name a service the recovery region does not have.
+"""
+from __future__ import annotations
+
+import copy
+
+from drfailover.deployment import PRIMARY, SECONDARY, deployment_from_outputs
+
+WRITES = ("FailoverGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster", "UpdateService",
+          "RegisterScalableTarget", "PutMetricData", "SetAlarmState", "CreateDBInstance")
+
+
+def _writes(platform) -> dict[str, int]:
+    d = platform.deployment
+    counts = {f"{region} {action}": platform.calls(region, action)
+              for region in (d.primary_region, d.secondary_region) for action in WRITES}
+    return {key: n for key, n in counts.items() if n}
+
+
+def _pages(platform) -> int:
+    return platform.calls(platform.deployment.secondary_region, "Publish")
+
+
+def test_with_both_regions_unhealthy_a_failover_changes_nothing_and_pages(platform):
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    platform.storefronts[SECONDARY].set_healthy(False)
+    result, progress = platform.run("failover")
+    assert result.outcome == "refused", result.message
+    assert "cannot take over, so nothing was changed" in result.message and "endpoint unhealthy" in result.message
+    assert platform.writer() == d.primary.database_cluster_arn
+    assert platform.desired_count(PRIMARY) == d.primary.desired_count
+    assert platform.fence_alarm_state() == "OK"
+    assert _writes(platform) == {}
+    assert platform.control_items() == [], "a refusal before the lock leaves no run behind"
+    assert _pages(platform) == 1
+
+
+def test_a_switchover_to_an_unhealthy_secondary_changes_nothing(platform):
+    platform.storefronts[SECONDARY].set_healthy(False)
+    result, _ = platform.run("switchover")
+    assert result.outcome == "refused" and "cannot take over" in result.message
+    assert _writes(platform) == {} and platform.control_items() == []
+
+
+def test_stale_outputs_are_found_before_the_first_change(platform):
+    # The outputs name a service the recovery region no longer has (renamed by a later deployment).
+    outputs = copy.deepcopy(platform.outputs)
+    outputs["regions"][SECONDARY]["serviceName"] = "renamed-storefront"
+    platform.deployment = deployment_from_outputs(outputs, "stale outputs", None)
+    platform.primary_endpoint_down()
+    result, _ = platform.run("failover")
+    assert result.outcome == "refused" and "renamed-storefront" in result.message and "stale" in result.message
+    assert _writes(platform) == {}
+    assert platform.writer() == platform.deployment.primary.database_cluster_arn
+
+
+def test_a_secondary_below_its_floor_of_tasks_cannot_take_over(platform):
+    d = platform.deployment
+    platform.moto("ecs", SECONDARY).update_service(cluster=d.secondary.cluster_name, service=d.secondary.service_name,
+                                                   desiredCount=0)
+    platform.primary_endpoint_down()
+    result, _ = platform.run("failover")
+    assert result.outcome == "refused" and "0 tasks running" in result.message
+    assert _writes(platform) == {}
