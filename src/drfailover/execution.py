@@ -25,13 +25,13 @@ from drfailover.control_table import ControlTable, StepRecord
 from drfailover.deployment import Deployment
 from drfailover.journal import LockHeld, LockLost, RunJournal
 from drfailover.plan import Plan
-from drfailover.steps import RunOptions, Step, StepContext, StepRefused, Waiter
+from drfailover.steps import AwaitingApproval, RunOptions, Step, StepContext, StepRefused, Waiter
 
 
 @dataclass
 class RunResult:
     operation: str
-    outcome: str  # done | no-op | refused | failed | dry-run
+    outcome: str  # done | no-op | refused | awaiting-approval | failed | dry-run
     message: str
     run_id: str = ""
     resumed: bool = False
@@ -218,6 +218,8 @@ class Runner:
         step, record, error = failed[0]
         if isinstance(error, LockHeld):
             return "refused", self._refused_by_lock(error.holder).message if error.holder else str(error)
+        if isinstance(error, AwaitingApproval):
+            return "awaiting-approval", record.detail
         if isinstance(error, StepRefused):
             return "refused", record.detail
         return "failed", f"{step.name} failed: {record.detail}"

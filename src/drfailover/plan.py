@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drfailover.approval import ProposeFailover
 from drfailover.deployment import PRIMARY, SECONDARY, Deployment
 from drfailover.steps import (AcquireLock, ConfirmOutage, FencePrimary, ManualApproval, Notify, RecordRpoExposure,
                               ReleaseLock, Step)
@@ -99,6 +100,15 @@ def failover_plan(*, force: bool = False, approve: bool = False) -> Plan:
         ShiftTraffic(SECONDARY), VerifyTraffic(SECONDARY),
         FencePrimary() if force else None,
         Notify(), ReleaseLock()))
+    plan._check()
+    return plan
+
+
+def detection_plan() -> Plan:
+    """What the failover function runs when a person decides (automation.unplannedFailover: approval): everything a
+    failover checks, then a proposal and a page; nothing changes."""
+    plan = Plan("failover", OPERATIONS["failover"], SECONDARY, _stages(
+        ConfirmOutage(), CheckTargetCanServe(SECONDARY), RecordRpoExposure(), ProposeFailover()))
     plan._check()
     return plan
 

@@ -20,6 +20,10 @@ class StepRefused(Exception):
     """A safety interlock said no: nothing unsafe was done, and the run stops with exit 1."""
 
 
+class AwaitingApproval(StepRefused):
+    """The run stopped at the decision that belongs to a person (drfailover.approval); nothing was changed."""
+
+
 class StepFailed(Exception):
     """The step could not do or verify its work."""
 

@@ -7,10 +7,11 @@ from typing import Sequence
 
 from drcore.errors import UsageError
 from drkit import __version__
-from drkit.commands import (catalogue, checkov, drill, evidence, failover, gate, pack_sync, policy, preview, readiness,
-                            report, rto)
+from drkit.commands import (approve, catalogue, checkov, drill, evidence, failover, gate, pack_sync, policy, preview,
+                            readiness, report, rto)
 
-COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, drill, pack_sync)
+COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, approve, drill,
+            pack_sync)
 
 
 class _OneLineParser(argparse.ArgumentParser):

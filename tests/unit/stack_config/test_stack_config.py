@@ -57,6 +57,10 @@ BAD_CONFIGS = [
     ("automation.concurrency", 1, "automation.concurrency", "not a known setting"),
     ("dns.zoneId", "shop.example.com", "dns.zoneId", "not a hosted zone id"),
     ("audit.configRecorder", "organisation", "audit.configRecorder", "is 'organisation'"),
+    ("automation.unplannedFailover", "yolo", "automation.unplannedFailover", "is 'yolo'"),
+    # One signal alone never confirms an outage; there are three independent ones.
+    ("automation.outageQuorum", 1, "automation.outageQuorum", "outside 2..3"),
+    ("automation.outageQuorum", 4, "automation.outageQuorum", "outside 2..3"),
     # Global databases run Aurora PostgreSQL 11.7+/12.4+/13.4+/14.3+/15.2+/16.1+/17.4+; 10 is retired.
     ("database.engineVersion", "10.21", "database.engineVersion", "does not run"),
     ("database.engineVersion", "11.4", "database.engineVersion", "does not run"),
@@ -110,3 +114,10 @@ def test_numeric_text_from_the_pulumi_cli_is_accepted():
     # `pulumi config set standbyCapacityFraction 0.5` stores text, not a number.
     config = parse_stack_config("prod", edited(stack_values("prod"), "standbyCapacityFraction", "0.5"))
     assert config.standby_capacity_fraction == 0.5
+
+
+def test_a_person_decides_unplanned_failover_unless_the_stack_opts_in():
+    config = parse_stack_config("prod", stack_values("prod"))
+    assert config.automation.unplanned_failover == "approval" and config.automation.outage_quorum == 2
+    automatic = parse_stack_config("prod", edited(stack_values("prod"), "automation.unplannedFailover", "automatic"))
+    assert automatic.automation.unplanned_failover == "automatic"
