@@ -41,7 +41,7 @@ class RunHeader:
     operation: str
     mode: str
     started_at: str
-    state: str  # running | done | failed
+    state: str  # running | done | failed | superseded (another run did the work)
 
 
 @dataclass
@@ -91,10 +91,12 @@ class ControlTable:
         while True:
             kwargs = {"ExclusiveStartKey": start} if start else {}
             page = self.client.scan(TableName=self.table, ConsistentRead=True,
-                                    FilterExpression="pk IN (:lock, :state) OR (sk = :header AND #s <> :done)",
+                                    FilterExpression="pk IN (:lock, :state) OR "
+                                                     "(sk = :header AND NOT #s IN (:done, :superseded))",
                                     ExpressionAttributeNames={"#s": "state"},
                                     ExpressionAttributeValues=to_ddb({":lock": "lock", ":state": "state",
-                                                                    ":header": "header", ":done": "done"}), **kwargs)
+                                                                    ":header": "header", ":done": "done",
+                                                                    ":superseded": "superseded"}), **kwargs)
             items.extend(from_ddb(i) for i in page.get("Items", []))
             start = page.get("LastEvaluatedKey")
             if not start:

@@ -25,7 +25,8 @@ from drfailover.control_table import ControlTable, StepRecord
 from drfailover.deployment import Deployment
 from drfailover.journal import LockHeld, LockLost, RunJournal
 from drfailover.plan import Plan
-from drfailover.steps import AwaitingApproval, RunOptions, Step, StepContext, StepRefused, Waiter
+from drfailover.steps import AwaitingApproval, NothingToDo, RunOptions, Step, StepContext, StepRefused, Waiter
+from drfailover.world import read_world
 
 
 @dataclass
@@ -111,8 +112,15 @@ class Runner:
                                  f"({header.state}); finish it first ('drkit {header.operation}' resumes it) or pass "
                                  "--force", run_id=header.run_id)
         if active == self.target_region:
-            since = f" since {traffic.since} (run {traffic.run_id})" if traffic else ""
-            return RunResult(operation, "no-op", f"traffic is already in {active}{since}; nothing to do")
+            # The journal says there is nothing to do; the world has the last word (an emptied or stale table must
+            # not stop a failback while the fence alarm still holds the primary out of DNS). A run that goes on
+            # reads the world again once it holds the lock (AcquireLock).
+            world = read_world(self.deployment, self.clients)
+            unreadable = world.traffic_role is None or world.writer_role is None
+            if unreadable or world.settled_in(self.plan.target_role):
+                since = f" since {traffic.since} (run {traffic.run_id})" if traffic else ""
+                return RunResult(operation, "no-op", f"traffic is already in {active}{since} ({world.detail}); "
+                                 "nothing to do")
         run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
         return self._run(table, run_id, {}, resumed=False, takeover=False)
 
@@ -126,7 +134,8 @@ class Runner:
              takeover: bool) -> RunResult:
         journal = RunJournal(table, run_id=run_id, owner=self.owner, operation=self.plan.operation,
                              mode=self.plan.mode, resumed=resumed, takeover=takeover)
-        ctx = StepContext(self.deployment, self.clients, journal, self.options, self.plan.operation, self.waiter)
+        ctx = StepContext(self.deployment, self.clients, journal, self.options, self.plan.operation, self.waiter,
+                          target_role=self.plan.target_role)
         ctx.facts["past_point_of_no_return"] = any(
             step.point_of_no_return and previous.get(step.name) is not None and previous[step.name].finished
             for _, _, step in self.plan.numbered())
@@ -205,7 +214,8 @@ class Runner:
             eager = [record for step, record in finished if not step.journal_later]
             if failed:
                 journal.defer(eager)
-                journal.failed(failed[0][1])
+                superseded = isinstance(failed[0][2], NothingToDo)
+                journal.failed(failed[0][1], "superseded" if superseded else "failed")
             elif eager:
                 journal.finished(eager)
         except LockLost as exc:
@@ -220,6 +230,8 @@ class Runner:
             return "refused", self._refused_by_lock(error.holder).message if error.holder else str(error)
         if isinstance(error, AwaitingApproval):
             return "awaiting-approval", record.detail
+        if isinstance(error, NothingToDo):
+            return "no-op", record.detail
         if isinstance(error, StepRefused):
             return "refused", record.detail
         return "failed", f"{step.name} failed: {record.detail}"

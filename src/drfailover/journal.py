@@ -88,9 +88,10 @@ class RunJournal:
         with self._lock:
             self._pending.extend(self._put(r) for r in records)
 
-    def failed(self, record: StepRecord) -> None:
-        """A step failed for good: record it, mark the run failed and let go of the lock so it can be resumed."""
-        self._release_state = "failed"
+    def failed(self, record: StepRecord, state: str = "failed") -> None:
+        """A step failed for good: record it, mark the run failed and let go of the lock so it can be resumed
+        (state "superseded": another run did the work; it is never resumed)."""
+        self._release_state = state
         self._write([self._put(record)])
 
     def set_traffic(self, active_region: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from drfailover.clients import AwsClients
-from drfailover.deployment import PRIMARY, Deployment
+from drfailover.deployment import PRIMARY, SECONDARY, Deployment
 from drfailover.journal import RunJournal
 from drfailover.signals import OutageDetector
 
@@ -22,6 +22,10 @@ class StepRefused(Exception):
 
 class AwaitingApproval(StepRefused):
     """The run stopped at the decision that belongs to a person (drfailover.approval); nothing was changed."""
+
+
+class NothingToDo(StepRefused):
+    """The world already is where the run would put it (another run finished meanwhile): stop, change nothing."""
 
 
 class StepFailed(Exception):
@@ -80,6 +84,7 @@ class StepContext:
     options: RunOptions
     operation: str
     wait: Waiter
+    target_role: str = SECONDARY
     facts: dict[str, Any] = field(default_factory=dict)  # what steps learn for later steps and the report
 
     def probe_url(self, role: str) -> str:
@@ -162,7 +167,18 @@ class AcquireLock(Step):
         return f"take the failover lock in DynamoDB {d.control.table_name} ({d.control.region})"
 
     def run(self, ctx: StepContext) -> str:
-        return ctx.journal.acquire()
+        from drfailover.world import read_world
+
+        taken = ctx.journal.acquire()
+        if ctx.journal.resumed:
+            return taken
+        # The outage was confirmed before the lock was free: another run may have done the work meanwhile. Act
+        # only on what is still to do, judged by the world, not by what this run saw before it waited.
+        world = read_world(ctx.deployment, ctx.clients)
+        if world.settled_in(ctx.target_role):
+            raise NothingToDo(f"another run finished the move while this one waited for the lock ({world.detail}); "
+                              "nothing to do")
+        return f"{taken}; {world.detail}"
 
 
 class ReleaseLock(Step):

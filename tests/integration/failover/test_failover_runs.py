@@ -56,8 +56,11 @@ def test_second_failover_is_a_no_op_that_changes_nothing(platform):
     second, _ = platform.run("failover")
     assert second.outcome == "no-op"
     assert second.exit_code == 0
-    assert first.run_id in second.message
-    assert set(second.calls["byOperation"]) == {f"{platform.deployment.secondary_region} dynamodb:Scan"}
+    assert first.run_id in second.message and "fence alarm" in second.message
+    # It reads the journal, then the world (fence alarm, writer) in the recovery region, and writes nothing.
+    region = platform.deployment.secondary_region
+    assert set(second.calls["byOperation"]) == {f"{region} dynamodb:Scan", f"{region} cloudwatch:DescribeAlarms",
+                                                f"{region} rds:DescribeGlobalClusters"}
     assert platform.control_items() == before
 
 
