@@ -14,9 +14,11 @@ from typing import Any, Callable
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from drcore.recovery_model import FAILOVER_LOCK_LEASE_S
+
 LOCK_KEY = {"pk": "lock", "sk": "failover"}
 TRAFFIC_KEY = {"pk": "state", "sk": "traffic"}
-LEASE_SECONDS = 15 * 60
+LEASE_SECONDS = FAILOVER_LOCK_LEASE_S[0]
 _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
 
 
@@ -29,10 +31,12 @@ class LockInfo:
     owner: str
     run_id: str
     operation: str
-    expires_at: float
+    expires_at: float  # the holder's own clock: shown to people, never compared with another host's clock
+    version: str = ""  # the fencing token: changes with every write of the holder (renewals included)
+    lease_seconds: float = LEASE_SECONDS
 
     def describe(self) -> str:
-        return f"{self.operation} run {self.run_id} by {self.owner} (lease until {iso(self.expires_at)})"
+        return f"{self.operation} run {self.run_id} by {self.owner} (renewed until about {iso(self.expires_at)})"
 
 
 @dataclass(frozen=True)
@@ -105,13 +109,33 @@ class ControlTable:
         headers = []
         for item in items:
             if (item["pk"], item["sk"]) == (LOCK_KEY["pk"], LOCK_KEY["sk"]):
-                lock = LockInfo(item["owner"], item["runId"], item["operation"], float(item["expiresAt"]))
+                lock = lock_from(item)
             elif (item["pk"], item["sk"]) == (TRAFFIC_KEY["pk"], TRAFFIC_KEY["sk"]):
                 traffic = TrafficState(item["activeRegion"], item["since"], item.get("runId", ""))
             elif item["sk"] == "header":
                 headers.append(header_from(item))
         headers.sort(key=lambda h: h.started_at, reverse=True)
         return ControlSnapshot(lock, traffic, headers)
+
+    def lock(self) -> LockInfo | None:
+        item = self.client.get_item(TableName=self.table, Key=to_ddb(LOCK_KEY), ConsistentRead=True).get("Item")
+        return lock_from(from_ddb(item)) if item else None
+
+    def lock_is_abandoned(self, seen: LockInfo, wait: Callable[[float], None], *,
+                          poll_s: float | None = None) -> LockInfo | None:
+        """Watch the lock for one whole lease on this host's own clock: a live holder renews it (a new version)
+        within a third of the lease. Returns the lock as last seen when nothing renewed it (its holder died),
+        None when its holder is alive or it was released. No clock of another host is trusted."""
+        lease = float(seen.lease_seconds)
+        poll = poll_s if poll_s is not None else max(lease / 6, 0.05)
+        deadline = time.monotonic() + lease
+        while True:
+            current = self.lock()
+            if current is None or current.version != seen.version or current.owner != seen.owner:
+                return None
+            if time.monotonic() >= deadline:
+                return current
+            wait(min(poll, max(deadline - time.monotonic(), 0.0)) or poll)
 
     def run(self, run_id: str) -> tuple[RunHeader | None, dict[str, StepRecord]]:
         items = self.client.query(TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :pk",
@@ -127,6 +151,11 @@ class ControlTable:
                                     detail=item.get("detail", ""), optional=bool(item.get("optional", False)))
                 steps[record.name] = record
         return header, steps
+
+
+def lock_from(item: dict[str, Any]) -> LockInfo:
+    return LockInfo(item["owner"], item["runId"], item["operation"], float(item["expiresAt"]),
+                    str(item.get("version", "")), float(item.get("leaseSeconds", LEASE_SECONDS)))
 
 
 def header_from(item: dict[str, Any]) -> RunHeader:

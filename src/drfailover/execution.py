@@ -55,12 +55,14 @@ class RunResult:
 class Runner:
     def __init__(self, plan: Plan, deployment: Deployment, clients: AwsClients, options: RunOptions, *,
                  progress: TextIO | None = None, owner: str | None = None,
-                 after_step: Callable[[StepRecord], None] | None = None, waiter: Waiter | None = None):
+                 after_step: Callable[[StepRecord], None] | None = None, waiter: Waiter | None = None,
+                 clock: Callable[[], float] | None = None):
         self.plan, self.deployment, self.clients, self.options = plan, deployment, clients, options
         self.progress = progress if progress is not None else sys.stderr
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.after_step = after_step  # tests inject crashes here
         self.waiter = waiter or Waiter()
+        self.clock = clock or time.time  # this host's wall clock: journal times only, never lock ownership
         self.target_region = deployment.regions[plan.target_role].region
 
     def execute(self) -> RunResult:
@@ -80,7 +82,7 @@ class Runner:
     # -- deciding what to run ------------------------------------------------------------------------
     def _execute(self) -> RunResult:
         control = self.deployment.control
-        table = ControlTable(self.clients.get("dynamodb", control.region), control.table_name)
+        table = ControlTable(self.clients.get("dynamodb", control.region), control.table_name, clock=self.clock)
         snapshot = table.snapshot()
         operation = self.plan.operation
         if self.options.journal_run:
@@ -96,8 +98,19 @@ class Runner:
                 return RunResult(operation, "no-op", f"run {run_id} already finished; nothing to do", run_id=run_id)
             return self._run(table, run_id, previous, resumed=True, takeover=True)
         now = table.clock()
-        if snapshot.lock and snapshot.lock.expires_at > now:
-            return self._refused_by_lock(snapshot.lock)
+        abandoned = None
+        if snapshot.lock:
+            holder = snapshot.lock
+            self._say(f"the failover lock is held: {holder.describe()}; watching it for one lease "
+                      f"({holder.lease_seconds:g} s) to tell a live holder from one that died")
+            abandoned = table.lock_is_abandoned(holder, self.waiter)
+            if abandoned is None:
+                current = table.lock()
+                if current is not None:
+                    return self._refused_by_lock(current)
+                snapshot = table.snapshot()  # released meanwhile: decide on what that run left
+                if snapshot.lock:
+                    return self._refused_by_lock(snapshot.lock)
         traffic = snapshot.traffic
         active = traffic.active_region if traffic else self.deployment.primary_region
         for header in snapshot.unfinished:  # newest first
@@ -106,7 +119,7 @@ class Runner:
                 continue
             if header.operation == operation:
                 _, previous = table.run(header.run_id)
-                return self._run(table, header.run_id, previous, resumed=True, takeover=False)
+                return self._run(table, header.run_id, previous, resumed=True, takeover=False, abandoned=abandoned)
             if not self.options.force:
                 return RunResult(operation, "refused", f"{header.operation} run {header.run_id} is unfinished "
                                  f"({header.state}); finish it first ('drkit {header.operation}' resumes it) or pass "
@@ -122,18 +135,26 @@ class Runner:
                 return RunResult(operation, "no-op", f"traffic is already in {active}{since} ({world.detail}); "
                                  "nothing to do")
         run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
-        return self._run(table, run_id, {}, resumed=False, takeover=False)
+        return self._run(table, run_id, {}, resumed=False, takeover=False, abandoned=abandoned)
 
     def _refused_by_lock(self, holder) -> RunResult:
-        return RunResult(self.plan.operation, "refused", f"another run holds the failover lock: {holder.describe()}; "
-                         f"wait for it, or if that process is gone resume its run with "
+        return RunResult(self.plan.operation, "refused", f"another run holds the failover lock and renews it: "
+                         f"{holder.describe()}; wait for it, or if that process is gone resume its run with "
                          f"'drkit {holder.operation} --journal-run {holder.run_id}'", run_id=holder.run_id)
 
     # -- running --------------------------------------------------------------------------------------
     def _run(self, table: ControlTable, run_id: str, previous: dict[str, StepRecord], *, resumed: bool,
-             takeover: bool) -> RunResult:
+             takeover: bool, abandoned=None) -> RunResult:
         journal = RunJournal(table, run_id=run_id, owner=self.owner, operation=self.plan.operation,
-                             mode=self.plan.mode, resumed=resumed, takeover=takeover)
+                             mode=self.plan.mode, resumed=resumed, takeover=takeover, abandoned=abandoned,
+                             lease_seconds=self.options.lease_seconds)
+        try:
+            return self._run_journaled(journal, run_id, previous, resumed=resumed)
+        finally:
+            journal.stop_heartbeat()  # a run that ends (or crashes) stops renewing: its lease then runs out
+
+    def _run_journaled(self, journal: RunJournal, run_id: str, previous: dict[str, StepRecord], *,
+                       resumed: bool) -> RunResult:
         ctx = StepContext(self.deployment, self.clients, journal, self.options, self.plan.operation, self.waiter,
                           target_role=self.plan.target_role)
         ctx.facts["past_point_of_no_return"] = any(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from drfailover.clients import AwsClients
+from drfailover.control_table import LEASE_SECONDS
 from drfailover.deployment import PRIMARY, SECONDARY, Deployment
 from drfailover.journal import RunJournal
 from drfailover.signals import OutageDetector
@@ -46,6 +47,7 @@ class RunOptions:
     approved: bool = False
     approver: Callable[[str], bool] | None = None  # default: ask on the terminal
     poll_interval_s: float = 5.0  # between reads while waiting for AWS to finish something
+    lease_seconds: float = LEASE_SECONDS  # the failover lock's lease (shorter only in tests and drills)
 
 
 class Waiter:

@@ -39,6 +39,7 @@ EDITS = {  # dotted config key -> value, applied to prod's config
     "automation.reservedConcurrency": None,  # an account whose Lambda quota cannot spare a reservation
     "dns.zoneId": "Z0123456789EXAMPLEZONE",  # an existing, delegated hosted zone
     "audit.configRecorder": "existing",  # Control Tower already records AWS Config in both regions
+    "automation.unplannedFailover": "automatic",  # the function fails over without waiting for a person
 }
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"

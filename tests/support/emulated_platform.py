@@ -24,6 +24,8 @@ from drkit.emulation.health_endpoints import HEALTH_PATH, HealthEndpoint
 from drkit.stacks import load_stack
 from tests.support.emulation import EmulatedAws
 
+LEASE_S = 1.5  # the failover lock's lease in these tests: a dead holder is found in seconds, not a minute
+
 
 @dataclass
 class Platform:
@@ -86,16 +88,18 @@ class Platform:
         return self.moto("dynamodb", SECONDARY).scan(TableName=self.deployment.control.table_name)["Items"]
 
     def run(self, operation: str, *, clients: AwsClients | None = None, after_step=None, owner: str | None = None,
-            **options: Any) -> tuple[RunResult, str]:
-        """Run an operation with the storefront probes; returns the result and the progress text."""
+            clock=None, **options: Any) -> tuple[RunResult, str]:
+        """Run an operation with the storefront probes; returns the result and the progress text. `clock`: the
+        host's wall clock as this run sees it (skewed hosts)."""
         options.setdefault("probes", self.probes)
         options.setdefault("confirm_interval_s", 0)
         options.setdefault("poll_interval_s", 0.01)
+        options.setdefault("lease_seconds", LEASE_S)
         run_options = RunOptions(**options)
         plan = build_plan(operation, force=run_options.force, approve=run_options.approve)
         progress = io.StringIO()
         runner = Runner(plan, self.deployment, clients or self.new_clients(), run_options, progress=progress,
-                        owner=owner, after_step=after_step, waiter=Waiter())
+                        owner=owner, after_step=after_step, waiter=Waiter(), clock=clock)
         return runner.execute(), progress.getvalue()
 
 

@@ -117,6 +117,8 @@ class AutomationConfig:
     # agree the primary is down.
     unplanned_failover: str = "approval"
     outage_quorum: int = MIN_OUTAGE_QUORUM
+    # With approval: how long the on-call takes to approve (the paging SLA); the region-loss RTO counts it.
+    approval_minutes: int = 5
 
 
 CONFIG_RECORDER_MODES = ("create", "existing")

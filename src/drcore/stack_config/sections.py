@@ -249,7 +249,8 @@ def parse_monitoring(raw: Any) -> MonitoringConfig:
 
 
 def parse_automation(raw: Any) -> AutomationConfig:
-    section = _Section("automation", raw, ("reservedConcurrency", "unplannedFailover", "outageQuorum"))
+    section = _Section("automation", raw, ("reservedConcurrency", "unplannedFailover", "outageQuorum",
+                                           "approvalMinutes"))
     reserved = section.value.get("reservedConcurrency", 1)
     # YAML null: no reservation, the function runs from the account's unreserved pool
     reserved = None if reserved is None else section.int("reservedConcurrency", 1, 1000, 1)
@@ -258,7 +259,8 @@ def parse_automation(raw: Any) -> AutomationConfig:
         raise ConfigError("automation.unplannedFailover", f"is '{mode}'", "write approval (a person approves an "
                           "unplanned failover) or automatic (the function fails over on a confirmed outage)")
     quorum = section.int("outageQuorum", MIN_OUTAGE_QUORUM, len(SIGNAL_SOURCES), MIN_OUTAGE_QUORUM)
-    return AutomationConfig(reserved_concurrency=reserved, unplanned_failover=mode, outage_quorum=quorum)
+    return AutomationConfig(reserved_concurrency=reserved, unplanned_failover=mode, outage_quorum=quorum,
+                            approval_minutes=section.int("approvalMinutes", 1, 240, 5))
 
 
 def parse_audit(raw: Any) -> AuditConfig:

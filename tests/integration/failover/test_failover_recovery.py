@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from tests.support.emulated_platform import LEASE_S
+
 
 class SimulatedCrash(BaseException):
     """Like the process being killed: not an error the runner may handle, so nothing is cleaned up."""
@@ -31,11 +33,7 @@ def test_a_crashed_failover_is_resumed_with_its_run_id_and_repeats_no_step(platf
     assert platform.writer() == d.secondary.database_cluster_arn  # the crash came after the promotion
     assert platform.fence_alarm_state() == "OK"  # ...and before traffic moved
 
-    # The dead run's lease still holds the lock: a plain re-run says who holds it and how to take over.
-    blocked, _ = platform.run("failover")
-    assert blocked.outcome == "refused" and blocked.exit_code == 1
-    assert "host-a:1:dead" in blocked.message and f"--journal-run {crashed_run}" in blocked.message
-
+    # An operator who knows that process is gone takes its run over at once, without waiting out a lease.
     promotions = platform.calls(d.secondary_region, "FailoverGlobalCluster")
     scale_ups = platform.calls(d.secondary_region, "UpdateService")
     resumed, progress = platform.run("failover", journal_run=crashed_run)
@@ -56,14 +54,36 @@ def test_a_crashed_failover_whose_lease_ran_out_is_resumed_by_the_next_plain_run
     with pytest.raises(SimulatedCrash):
         platform.run("failover", after_step=crash_after("promote-database-secondary"))
     crashed_run = _lock(platform)["runId"]["S"]
-    table = platform.deployment.control.table_name
-    platform.moto("dynamodb", "secondary").update_item(
-        TableName=table, Key={"pk": {"S": "lock"}, "sk": {"S": "failover"}},
-        UpdateExpression="SET expiresAt = :past", ExpressionAttributeValues={":past": {"N": str(time.time() - 1)}})
-    resumed, _ = platform.run("failover")
+    # Nobody renews the dead run's lock: the next plain run watches it for one lease, then takes it over.
+    started = time.monotonic()
+    resumed, progress = platform.run("failover")
     assert resumed.outcome == "done", resumed.message
     assert resumed.run_id == crashed_run and resumed.resumed
     assert "promote-database-secondary" in resumed.skipped
+    assert "watching it for one lease" in progress and "whose lease went unrenewed" in progress
+    assert time.monotonic() - started >= LEASE_S
+
+
+def test_a_live_holder_keeps_its_lock_whatever_the_contenders_clock_says(platform):
+    # Host B's clock runs 20 minutes ahead of host A's. Lock ownership must not depend on clocks agreeing: A renews
+    # its lease while its slow promotion runs (longer than a lease), so B sees the lock change and refuses.
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    platform.aws.faults[d.secondary_region].add_latency(3 * LEASE_S, action="FailoverGlobalCluster")
+    results = {}
+
+    def host_b(record):
+        if record.name == "record-rpo-exposure" and "b" not in results:
+            thread = threading.Thread(target=lambda: results.setdefault("b", platform.run(
+                "failover", owner="host-b:2:skewed", clock=lambda: time.time() + 1200)[0]))
+            thread.start()
+            results["thread"] = thread
+
+    first, _ = platform.run("failover", owner="host-a:1:live", after_step=host_b)
+    results["thread"].join(timeout=60)
+    assert first.outcome == "done", first.message
+    assert results["b"].outcome == "refused" and "renews it" in results["b"].message, results["b"].message
+    assert platform.calls(d.secondary_region, "FailoverGlobalCluster") == 1
 
 
 def test_a_failed_failover_releases_the_lock_and_the_next_run_resumes_it(platform):

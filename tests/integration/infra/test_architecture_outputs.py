@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from drfailover.deployment import deployment_from_outputs
 from drkit.graph.resource_graph import Resource
 from tests.support.architecture import (ALARM, DASHBOARD, DB_CLUSTER, GLOBAL_CLUSTER, LISTENER, PRIMARY, ROLES,
                                         SECONDARY, STACKS, TOPIC, VAULT, Stack, arn_region, contains_unknown,
@@ -119,3 +120,12 @@ def test_output_health_check_alarms_watch_the_output_health_checks(name):
         alarm = alarms.get(alarm_name)
         assert alarm is not None, f"output names alarm {alarm_name}, which is not in the graph"
         assert alarm.inputs["dimensions"].get("HealthCheckId") == s.graph.outputs["regions"][role]["healthCheckId"]
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_function_learns_who_decides_an_unplanned_failover_from_the_outputs(name):
+    s = stack(name)
+    deployment = deployment_from_outputs(s.graph.outputs, name)
+    assert deployment.unplanned_failover == s.config.automation.unplanned_failover
+    assert deployment.outage_quorum == s.config.automation.outage_quorum >= 2
+    assert deployment.health_check_alarm_topic_arn == s.graph.outputs["dns"]["healthCheckAlarmTopicArn"]

@@ -26,6 +26,10 @@ FENCE_ALARM_S = 60, "fence: the PrimaryFenced metric's alarm evaluates one 60 s 
 ROUTE53_FOLLOWS_ALARM_S = 30, "Route 53 health check follows the fence alarm's state: budget 30 s"
 AUTOMATION_CONFIRM_S = 30, "failover automation confirms the outage: 3 probes 10 s apart"
 AUTOMATION_VERIFY_S = 30, "failover automation verifies traffic reaches the secondary"
+# The failover lock's lease: its holder renews it every third of this; a contender that sees the lock unchanged for
+# a whole lease (on its own clock, so clocks need not agree) takes it from a holder that died.
+FAILOVER_LOCK_LEASE_S = 60, "failover lock lease: a run that died holding the lock is taken over after 60 s"
+AUTOMATION_SCHEDULE_S = 60, "failover function's detection schedule: every minute"
 ECS_SCALE_OUT_S = 60, "ECS service scale-out: task placement and image pull, budget 60 s"
 TARGET_GROUP_DETECT_S = 30, "ALB target health check: 10 s interval x 3 failures"
 PITR_LAG_S = 300, "point-in-time restore: latest restorable time is within 5 min of now (Aurora, DynamoDB)"
@@ -49,6 +53,9 @@ class RecoveryParameters:
     secondary_db_instances: int
     s3_replication_time_control: bool = True
     pitr_enabled: bool = True
+    # How long a person takes to approve an unplanned failover (automation.approvalMinutes); 0 when the function
+    # fails over on its own (automation.unplannedFailover: automatic) or the setting is unknown (the policy pack).
+    approval_s: float = 0.0
     sources: Mapping[str, str] = field(default_factory=dict)  # parameter -> where it was read
 
     def source(self, name: str, default: str) -> str:
@@ -114,6 +121,12 @@ def region_loss_rto_steps(p: RecoveryParameters) -> list[Step]:
         Step("alarm", alarm, f"CloudWatch alarm period {p.alarm_period_s:g} s x {p.alarm_evaluation_periods} evaluation "
              f"periods ({_cfg(p, 'alarm_period_s', 'monitoring.alarmPeriodSeconds')})"),
         Step("confirm", AUTOMATION_CONFIRM_S[0], AUTOMATION_CONFIRM_S[1]),
+        *([Step("approval", p.approval_s, f"a person approves the proposed failover within "
+                f"{format_duration(p.approval_s)} ({_cfg(p, 'approval_s', 'automation.approvalMinutes')}), "
+                f"then the function's next run takes it: {AUTOMATION_SCHEDULE_S[1]}")] if p.approval_s else []),
+        Step("lock (worst case)", FAILOVER_LOCK_LEASE_S[0] + AUTOMATION_SCHEDULE_S[0],
+             f"a run that died holding the lock is found by the next scheduled run ({AUTOMATION_SCHEDULE_S[1]}) and "
+             f"taken over after watching one lease ({FAILOVER_LOCK_LEASE_S[1]})"),
         Step("promote+scale", parallel, parallel_source),
         Step("shift traffic", FENCE_ALARM_S[0] + ROUTE53_FOLLOWS_ALARM_S[0] + p.dns_ttl_s,
              f"{FENCE_ALARM_S[1]} + {ROUTE53_FOLLOWS_ALARM_S[1]} + resolvers' cached answer, record TTL "
@@ -197,6 +210,8 @@ def parameters_from_config(config) -> RecoveryParameters:
         warm_up_s=config.compute.warm_up_seconds,
         primary_db_instances=config.database.primary_instances,
         secondary_db_instances=config.database.secondary_instances,
+        approval_s=(config.automation.approval_minutes * 60 + AUTOMATION_SCHEDULE_S[0]
+                    if config.automation.unplanned_failover == "approval" else 0.0),
     )
 
 
