@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from drcore.recovery_model import FAILOVER_LOCK_LEASE_S
 
@@ -45,7 +46,7 @@ class RunHeader:
     operation: str
     mode: str
     started_at: str
-    state: str  # running | done | failed | superseded (another run did the work)
+    state: str  # running | done | failed | superseded (another run did the work) | cancelled (by an operator)
 
 
 @dataclass
@@ -96,11 +97,12 @@ class ControlTable:
             kwargs = {"ExclusiveStartKey": start} if start else {}
             page = self.client.scan(TableName=self.table, ConsistentRead=True,
                                     FilterExpression="pk IN (:lock, :state) OR "
-                                                     "(sk = :header AND NOT #s IN (:done, :superseded))",
+                                                     "(sk = :header AND NOT #s IN (:done, :superseded, :cancelled))",
                                     ExpressionAttributeNames={"#s": "state"},
                                     ExpressionAttributeValues=to_ddb({":lock": "lock", ":state": "state",
                                                                     ":header": "header", ":done": "done",
-                                                                    ":superseded": "superseded"}), **kwargs)
+                                                                    ":superseded": "superseded",
+                                                                    ":cancelled": "cancelled"}), **kwargs)
             items.extend(from_ddb(i) for i in page.get("Items", []))
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -136,6 +138,35 @@ class ControlTable:
             if time.monotonic() >= deadline:
                 return current
             wait(min(poll, max(deadline - time.monotonic(), 0.0)) or poll)
+
+    def end_run(self, run_id: str, state: str, *, note: str) -> bool:
+        """Mark an unfinished run (running or failed) ended for good: superseded or cancelled. False if it was
+        already finished. It is then never resumed; its journal stays as the record of what it did."""
+        try:
+            self.client.update_item(
+                TableName=self.table, Key=to_ddb({"pk": f"run#{run_id}", "sk": "header"}),
+                UpdateExpression="SET #s = :state, finishedAt = :at, endNote = :note",
+                ConditionExpression="#s IN (:running, :failed)", ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues=to_ddb({":state": state, ":at": iso(self.clock()), ":note": note[:500],
+                                                  ":running": "running", ":failed": "failed"}))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release_abandoned_lock(self, seen: LockInfo) -> bool:
+        """Delete a lock whose holder stopped renewing it (seen unchanged for a lease); False if it changed."""
+        try:
+            self.client.delete_item(TableName=self.table, Key=to_ddb(LOCK_KEY),
+                                    ConditionExpression="#v = :seen AND #o = :owner",
+                                    ExpressionAttributeNames={"#v": "version", "#o": "owner"},
+                                    ExpressionAttributeValues=to_ddb({":seen": seen.version, ":owner": seen.owner}))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def run(self, run_id: str) -> tuple[RunHeader | None, dict[str, StepRecord]]:
         items = self.client.query(TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :pk",

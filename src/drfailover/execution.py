@@ -120,10 +120,17 @@ class Runner:
             if header.operation == operation:
                 _, previous = table.run(header.run_id)
                 return self._run(table, header.run_id, previous, resumed=True, takeover=False, abandoned=abandoned)
+            if operation == "failover" and header.operation in ("switchover", "failback"):
+                # A region loss must not wait on an abandoned planned move (its lock is free, so nobody runs it):
+                # the failover supersedes it and acts on the world as it finds it.
+                table.end_run(header.run_id, "superseded", note="superseded by an unplanned failover")
+                self._say(f"unfinished {header.operation} run {header.run_id} ({header.state}) superseded: a region "
+                          "loss does not wait on an abandoned planned move")
+                continue
             if not self.options.force:
                 return RunResult(operation, "refused", f"{header.operation} run {header.run_id} is unfinished "
-                                 f"({header.state}); finish it first ('drkit {header.operation}' resumes it) or pass "
-                                 "--force", run_id=header.run_id)
+                                 f"({header.state}); finish it ('drkit retry --run {header.run_id}'), cancel it "
+                                 f"('drkit cancel --run {header.run_id}') or pass --force", run_id=header.run_id)
         if active == self.target_region:
             # The journal says there is nothing to do; the world has the last word (an emptied or stale table must
             # not stop a failback while the fence alarm still holds the primary out of DNS). A run that goes on

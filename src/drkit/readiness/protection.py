@@ -172,8 +172,14 @@ def control_table(ctx: ReadinessContext) -> list[Check]:
         return [Check("control-table", NOT_READY, f"the failover lock is held: {snapshot.lock.describe()}", where)]
     traffic = snapshot.traffic
     state = f"traffic in {traffic.active_region} since {traffic.since}" if traffic else "no failover recorded"
-    unfinished = f", {len(snapshot.unfinished)} unfinished run(s) to resume" if snapshot.unfinished else ""
-    return [Check("control-table", READY, f"{c.table_name} ACTIVE, lock free, {state}{unfinished}", where)]
+    if snapshot.unfinished:
+        # A half-done run leaves the platform between regions, and a planned one would refuse the next switchover or
+        # failback: say which, and the command that clears it.
+        runs = "; ".join(f"{h.operation} run {h.run_id} is {h.state}: finish it with 'drkit retry --outputs FILE "
+                         f"--run {h.run_id}' or end it with 'drkit cancel --outputs FILE --run {h.run_id}'"
+                         for h in snapshot.unfinished)
+        return [Check("control-table", NOT_READY, f"{c.table_name}: {runs}", where)]
+    return [Check("control-table", READY, f"{c.table_name} ACTIVE, lock free, {state}", where)]
 
 
 @named_check("fence-alarm")

@@ -120,6 +120,25 @@ def test_a_held_failover_lock_is_not_ready(dev_env):
     assert "failover run run-1 by operator-laptop:42:abc" in _detail(report, "control-table")
 
 
+def test_an_unfinished_run_is_not_ready_and_names_the_commands_that_clear_it(dev_env):
+    # A switchover that stopped half-way (declined, crashed) leaves the platform between regions and refuses the next
+    # planned move: readiness must say so, not READY.
+    control = dev_env.outputs["control"]
+    dynamodb = dev_env.client("dynamodb", "secondary")
+    key = {"pk": {"S": "run#20261203T090000Z-abcdef"}, "sk": {"S": "header"}}
+    dynamodb.put_item(TableName=control["tableName"], Item={
+        **key, "state": {"S": "failed"}, "operation": {"S": "switchover"}, "mode": {"S": "graceful"},
+        "startedAt": {"S": "2026-12-03T09:00:00.000Z"}})
+    try:
+        report = readiness(dev_env)
+    finally:
+        dynamodb.delete_item(TableName=control["tableName"], Key=key)
+    assert [c.name for c in report.failing()] == ["control-table"]
+    detail = _detail(report, "control-table")
+    assert "switchover run 20261203T090000Z-abcdef is failed" in detail
+    assert "drkit retry" in detail and "drkit cancel --outputs FILE --run 20261203T090000Z-abcdef" in detail
+
+
 def test_a_secondary_storefront_failing_its_health_check_is_not_ready(dev_env):
     dev_env.endpoint_down("secondary")
     try:
