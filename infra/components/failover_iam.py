@@ -88,9 +88,6 @@ def automation_statements(scope: AutomationScope, account: pulumi.Output[str]) -
         {"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms",
          "Resource": [arn(f"arn:aws:cloudwatch:{region}:{{account}}:alarm:{scope.secondary.prefix}-*")
                       for region in sorted({secondary, ROUTE53_HOME_REGION})]},
-        # Setting the fence alarm directly saves up to one alarm period; the metric keeps it there.
-        {"Sid": "SetFenceAlarm", "Effect": "Allow", "Action": "cloudwatch:SetAlarmState",
-         "Resource": arn(f"arn:aws:cloudwatch:{secondary}:{{account}}:alarm:{scope.secondary.prefix}-primary-fenced-*")},
         {"Sid": "ReadHealthChecks", "Effect": "Allow", "Action": "route53:GetHealthCheckStatus",
          "Resource": health_checks},
         # Verification asks Route 53 what it answers for the record; the action has no resource-level permissions.

@@ -53,8 +53,8 @@ class ShiftTraffic(Step):
     def describe(self, d: Deployment) -> str:
         c = d.control
         value = 1 if self.to_role == SECONDARY else 0
-        return f"PutMetricData {c.metric_namespace}/{c.metric_name}={value} and alarm {c.alarm_name} " \
-               f"{'ALARM' if value else 'OK'} in {c.region}: Route 53 then answers {d.regions[self.to_role].region}"
+        return f"PutMetricData {c.metric_namespace}/{c.metric_name}={value} in {c.region}: alarm {c.alarm_name} " \
+               f"goes {'ALARM' if value else 'OK'} and Route 53 then answers {d.regions[self.to_role].region}"
 
     def run(self, ctx: StepContext) -> str:
         d, c = ctx.deployment, ctx.deployment.control
@@ -70,13 +70,14 @@ class ShiftTraffic(Step):
         cloudwatch.put_metric_data(Namespace=c.metric_namespace, MetricData=[{
             "MetricName": c.metric_name, "Value": fenced, "Unit": "Count",
             "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(c.metric_dimensions.items())]}])
-        # The alarm would follow the metric when its period closes; setting it now saves up to that period.
-        cloudwatch.set_alarm_state(AlarmName=c.alarm_name, StateValue="ALARM" if fenced else "OK",
-                                   StateReason=f"drkit {ctx.operation} run {ctx.journal.run_id}: "
-                                               f"{'primary fenced' if fenced else 'primary released'}")
+        # No SetAlarmState: a Route 53 health check that monitors an alarm reads the alarm's metric data stream, not
+        # the alarm's state ("How Amazon Route 53 determines whether a health check is healthy", Route 53 Developer
+        # Guide), so setting the state would only change what people see, not when Route 53 moves. The recovery
+        # model counts the alarm's full period (drcore.recovery_model FENCE_ALARM_S).
         ctx.journal.set_traffic(target.region)
         ctx.facts["active_region"] = target.region
-        return f"{c.metric_name}={fenced}, alarm {c.alarm_name} {'ALARM' if fenced else 'OK'}: traffic to {target.region}"
+        return f"{c.metric_name}={fenced} published; the alarm {c.alarm_name} and Route 53 follow it within a " \
+               f"period: traffic to {target.region}"
 
 
 class VerifyTraffic(Step):

@@ -26,6 +26,8 @@ def test_failover_moves_database_compute_and_traffic_to_the_secondary(platform):
     assert platform.writer() == d.secondary.database_cluster_arn
     assert platform.desired_count(SECONDARY) == d.primary.desired_count
     assert platform.fence_alarm_state() == "ALARM"
+    # The alarm follows the published metric; Route 53 reads the metric stream, so its state is never set by hand.
+    assert platform.calls(d.secondary_region, "SetAlarmState") == 0
     # moto itself has no TestDNSAnswer: ask through the global proxy, which resolves records from health.
     dns = platform.clients.get("route53", "us-east-1").test_dns_answer(
         HostedZoneId=d.zone_id, RecordName=d.record_name, RecordType="A")

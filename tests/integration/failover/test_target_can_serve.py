@@ -12,7 +12,7 @@ import copy
 from drfailover.deployment import PRIMARY, SECONDARY, deployment_from_outputs
 
 WRITES = ("FailoverGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster", "UpdateService",
-          "RegisterScalableTarget", "PutMetricData", "SetAlarmState", "CreateDBInstance")
+          "RegisterScalableTarget", "PutMetricData", "CreateDBInstance")
 
 
 def _writes(platform) -> dict[str, int]:
