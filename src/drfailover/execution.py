@@ -164,6 +164,8 @@ class Runner:
                        resumed: bool) -> RunResult:
         ctx = StepContext(self.deployment, self.clients, journal, self.options, self.plan.operation, self.waiter,
                           target_role=self.plan.target_role)
+        # A fence done by an earlier attempt of this run still holds (its autoscaling stays pinned to 0).
+        ctx.facts["primary_fenced"] = bool(previous.get("fence-primary") and previous["fence-primary"].status == "done")
         ctx.facts["past_point_of_no_return"] = any(
             step.point_of_no_return and previous.get(step.name) is not None and previous[step.name].finished
             for _, _, step in self.plan.numbered())

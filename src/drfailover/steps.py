@@ -216,6 +216,7 @@ class FencePrimary(Step):
         ctx.clients.get("application-autoscaling", p.region, optional=True).register_scalable_target(
             ServiceNamespace="ecs", ResourceId=f"service/{p.cluster_name}/{p.service_name}",
             ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
+        ctx.facts["primary_fenced"] = True  # nothing of ours writes to the old primary's cluster any more
         return f"{p.service_name} in {p.region} scaled to 0, autoscaling pinned to 0"
 
 

@@ -30,7 +30,8 @@ def global_members(ctx: StepContext) -> dict[str, bool]:
 
 class PromoteDatabase(Step):
     """Make the target region's cluster the writer: managed failover allowing data loss (unplanned; detach
-    and promote when AWS refuses it), or managed switchover with no data loss (planned)."""
+    and promote when AWS refuses it, only once the old primary's storefront is fenced, so the old cluster can take
+    no more writes from it), or managed switchover with no data loss (planned)."""
 
     kind, budget, point_of_no_return = "PromoteDatabase", "promote+scale", True
 
@@ -71,6 +72,12 @@ class PromoteDatabase(Step):
                 how = "managed failover (AllowDataLoss)"
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "error")
+                if not ctx.facts.get("primary_fenced"):
+                    # Detaching makes the secondary a writer of its own while the old primary's cluster stays one:
+                    # two writers, unless nothing writes to the old one any more. Try again later instead.
+                    raise StepFailed(f"managed failover refused ({code}) and the old primary's storefront is not "
+                                     "fenced, so detach-and-promote would leave two writers; nothing was detached. "
+                                     "The next run retries the managed failover") from None
                 rds.remove_from_global_cluster(GlobalClusterIdentifier=d.global_cluster_identifier,
                                                DbClusterIdentifier=target.database_cluster_arn)
                 detached = ctx.wait.poll(lambda: self._standalone(ctx, target), timeout_s=PROMOTE_TIMEOUT_S,

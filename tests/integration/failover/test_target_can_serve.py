@@ -68,3 +68,29 @@ def test_a_secondary_below_its_floor_of_tasks_cannot_take_over(platform):
     result, _ = platform.run("failover")
     assert result.outcome == "refused" and "0 tasks running" in result.message
     assert _writes(platform) == {}
+
+
+def test_detach_and_promote_only_once_the_old_writer_is_fenced(platform):
+    # Managed failover refused past every retry. With the primary's storefront fenced, the fallback detaches.
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    platform.aws.faults[d.secondary_region].throttle("FailoverGlobalCluster", times=4, service="rds")
+    result, _ = platform.run("failover")
+    assert result.outcome == "done", result.message
+    assert platform.calls(d.secondary_region, "RemoveFromGlobalCluster") == 1
+    assert platform.desired_count(PRIMARY) == 0, "the old writer's only client was fenced first"
+
+
+def test_no_detach_while_the_old_writer_cannot_be_fenced(platform):
+    # The primary region does not answer, so its storefront cannot be fenced: detaching would leave two writers.
+    d = platform.deployment
+    platform.primary_region_unreachable()
+    platform.aws.faults[d.secondary_region].throttle("FailoverGlobalCluster", times=4, service="rds")
+    result, _ = platform.run("failover")
+    assert result.outcome == "failed" and "two writers" in result.message, result.message
+    assert platform.calls(d.secondary_region, "RemoveFromGlobalCluster") == 0
+    assert platform.writer() == d.primary.database_cluster_arn
+    # The throttling has passed: the next run resumes and the managed failover goes through.
+    again, _ = platform.run("failover")
+    assert again.outcome == "done", again.message
+    assert again.run_id == result.run_id and platform.writer() == d.secondary.database_cluster_arn
