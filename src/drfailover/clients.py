@@ -94,6 +94,11 @@ class AwsClients:
         with self._lock:
             return region in self._unreachable
 
+    def retry_region(self, region: str) -> None:
+        """Forget that `region` did not answer: the next optional call tries it again (a region that came back)."""
+        with self._lock:
+            self._unreachable.discard(region)
+
     def _create(self, service: str, region: str, optional: bool) -> Any:
         endpoint = (self.endpoints.get(GLOBAL_ENDPOINT_KEY) or self.endpoints.get(region)) \
             if service in GLOBAL_SERVICES else self.endpoints.get(region)

@@ -113,6 +113,7 @@ class Runner:
                     return self._refused_by_lock(snapshot.lock)
         traffic = snapshot.traffic
         active = traffic.active_region if traffic else self.deployment.primary_region
+        supersede: list = []
         for header in snapshot.unfinished:  # newest first
             current = traffic is None or traffic.run_id == header.run_id or header.started_at >= traffic.since
             if not current:
@@ -121,11 +122,10 @@ class Runner:
                 _, previous = table.run(header.run_id)
                 return self._run(table, header.run_id, previous, resumed=True, takeover=False, abandoned=abandoned)
             if operation == "failover" and header.operation in ("switchover", "failback"):
-                # A region loss must not wait on an abandoned planned move (its lock is free, so nobody runs it):
-                # the failover supersedes it and acts on the world as it finds it.
-                table.end_run(header.run_id, "superseded", note="superseded by an unplanned failover")
-                self._say(f"unfinished {header.operation} run {header.run_id} ({header.state}) superseded: a region "
-                          "loss does not wait on an abandoned planned move")
+                # A region loss must not wait on an abandoned planned move (its lock is free, so nobody runs it).
+                # It is superseded only once this failover has confirmed the outage and holds the lock
+                # (AcquireLock): a detection run that finds the primary serving leaves it for its operator.
+                supersede.append(header)
                 continue
             if not self.options.force:
                 return RunResult(operation, "refused", f"{header.operation} run {header.run_id} is unfinished "
@@ -142,7 +142,7 @@ class Runner:
                 return RunResult(operation, "no-op", f"traffic is already in {active}{since} ({world.detail}); "
                                  "nothing to do")
         run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
-        return self._run(table, run_id, {}, resumed=False, takeover=False, abandoned=abandoned)
+        return self._run(table, run_id, {}, resumed=False, takeover=False, abandoned=abandoned, supersede=supersede)
 
     def _refused_by_lock(self, holder) -> RunResult:
         return RunResult(self.plan.operation, "refused", f"another run holds the failover lock and renews it: "
@@ -151,10 +151,11 @@ class Runner:
 
     # -- running --------------------------------------------------------------------------------------
     def _run(self, table: ControlTable, run_id: str, previous: dict[str, StepRecord], *, resumed: bool,
-             takeover: bool, abandoned=None) -> RunResult:
+             takeover: bool, abandoned=None, supersede: list | None = None) -> RunResult:
         journal = RunJournal(table, run_id=run_id, owner=self.owner, operation=self.plan.operation,
                              mode=self.plan.mode, resumed=resumed, takeover=takeover, abandoned=abandoned,
                              lease_seconds=self.options.lease_seconds)
+        self._supersede = list(supersede or [])
         try:
             return self._run_journaled(journal, run_id, previous, resumed=resumed)
         finally:
@@ -164,6 +165,7 @@ class Runner:
                        resumed: bool) -> RunResult:
         ctx = StepContext(self.deployment, self.clients, journal, self.options, self.plan.operation, self.waiter,
                           target_role=self.plan.target_role)
+        ctx.facts["supersede_runs"] = [h.run_id for h in self._supersede]
         # A fence done by an earlier attempt of this run still holds (its autoscaling stays pinned to 0).
         ctx.facts["primary_fenced"] = bool(previous.get("fence-primary") and previous["fence-primary"].status == "done")
         ctx.facts["past_point_of_no_return"] = any(

@@ -96,9 +96,11 @@ def failover_plan(*, force: bool = False, approve: bool = False) -> Plan:
         ConfirmOutage(), CheckTargetCanServe(SECONDARY), AcquireLock(),
         RecordRpoExposure() if force else (FencePrimary(), RecordRpoExposure()),
         ManualApproval(SECONDARY) if approve else None,
+        # An old primary unreachable at first and back by now takes no writes once the secondary is promoted.
+        None if force else FencePrimary("fence-primary-before-promote"),
         (PromoteDatabase(SECONDARY, "failover"), ScaleCompute(SECONDARY, "full")),
         ShiftTraffic(SECONDARY), VerifyTraffic(SECONDARY),
-        FencePrimary() if force else None,
+        FencePrimary() if force else FencePrimary("fence-primary-late"),
         Notify(), ReleaseLock()))
     plan._check()
     return plan

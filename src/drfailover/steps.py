@@ -180,7 +180,11 @@ class AcquireLock(Step):
         if world.settled_in(ctx.target_role):
             raise NothingToDo(f"another run finished the move while this one waited for the lock ({world.detail}); "
                               "nothing to do")
-        return f"{taken}; {world.detail}"
+        ended = [run for run in ctx.facts.pop("supersede_runs", [])
+                 if ctx.journal.table.end_run(run, "superseded", note=f"superseded by {ctx.operation} run "
+                                                                       f"{ctx.journal.run_id}")]
+        superseded = f"; abandoned planned run(s) {', '.join(ended)} superseded" if ended else ""
+        return f"{taken}; {world.detail}{superseded}"
 
 
 class ReleaseLock(Step):
@@ -197,19 +201,32 @@ class ReleaseLock(Step):
 
 
 class FencePrimary(Step):
-    """Stop the old primary's storefront so it takes no more writes — best effort, its region may be gone."""
+    """Stop the old primary's storefront so it takes no more writes — best effort, its region may be gone.
+
+    The plan fences first and tries again before the promotion and after verification under other names: an old
+    primary that was unreachable at first and comes back mid-run is fenced as soon as it answers, and the run says
+    when. Once fenced, the later attempts change nothing and call nothing."""
 
     kind = "FencePrimary"
 
-    def __init__(self) -> None:
-        super().__init__("fence-primary", optional=True)
+    def __init__(self, name: str = "fence-primary") -> None:
+        super().__init__(name, optional=True)
+        if name != "fence-primary":
+            # Idempotent and safe to repeat: the record rides along with the next journal write, and an attempt
+            # that finds the primary fenced costs no call at all.
+            self.mutates = False  # type: ignore[misc] - per instance, like Custom steps
 
     def describe(self, d: Deployment) -> str:
         p = d.primary
-        return f"best effort, short timeout: scale {p.cluster_name}/{p.service_name} in {p.region} to 0"
+        again = "if not fenced yet: " if self.name != "fence-primary" else ""
+        return f"best effort, short timeout: {again}scale {p.cluster_name}/{p.service_name} in {p.region} to 0"
 
     def run(self, ctx: StepContext) -> str:
         p = ctx.deployment.primary
+        if ctx.facts.get("primary_fenced"):
+            return f"{p.service_name} in {p.region} already fenced"
+        if self.name != "fence-primary":
+            ctx.clients.retry_region(p.region)  # unreachable before: ask again, it may be back
         ctx.clients.get("ecs", p.region, optional=True).update_service(
             cluster=p.cluster_name, service=p.service_name, desiredCount=0)
         # Autoscaling would start tasks again to honour its minimum: pin it to zero too.
@@ -217,7 +234,9 @@ class FencePrimary(Step):
             ServiceNamespace="ecs", ResourceId=f"service/{p.cluster_name}/{p.service_name}",
             ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
         ctx.facts["primary_fenced"] = True  # nothing of ours writes to the old primary's cluster any more
-        return f"{p.service_name} in {p.region} scaled to 0, autoscaling pinned to 0"
+        when = time.strftime("%H:%M:%SZ", time.gmtime())
+        returned = f"the old primary answered again and was fenced at {when}: " if self.name != "fence-primary" else ""
+        return f"{returned}{p.service_name} in {p.region} scaled to 0, autoscaling pinned to 0"
 
 
 class RecordRpoExposure(Step):

@@ -54,7 +54,7 @@ def test_failover_then_no_op_then_failback_through_the_cli(drkit, files, platfor
     assert document["outcome"] == "done" and document["targetRegion"] == platform.deployment.secondary_region
     assert [s["name"] for s in document["steps"]][-1] == "release-lock"
     assert document["awsCalls"]["calls"] < 40
-    assert "[ 6/11] promote-database-secondary" in err  # progress, step by step, on stderr
+    assert "[ 7/13] promote-database-secondary" in err  # progress, step by step, on stderr
     report = json.loads(loss.read_text())
     assert report == document["rpoExposure"]
     assert {s["store"] for s in report["stores"]} >= {"aurora", "dynamodb:carts"}

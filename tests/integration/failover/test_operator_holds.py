@@ -37,6 +37,13 @@ def test_an_abandoned_switchover_does_not_hold_up_a_region_loss(platform):
     assert _headers(platform)[abandoned] == "superseded" and "superseded" in progress
 
 
+def test_a_failover_that_finds_the_primary_serving_leaves_the_planned_run_to_its_operator(platform):
+    abandoned = _declined_switchover(platform)
+    refused, _ = platform.run("failover")  # e.g. the function's scheduled look, with the primary healthy
+    assert refused.outcome == "refused" and "serving" in refused.message
+    assert _headers(platform) == {abandoned: "failed"}
+
+
 def test_a_planned_move_blocked_by_another_names_retry_and_cancel(platform):
     abandoned = _declined_switchover(platform)
     blocked, _ = platform.run("failback")

@@ -94,3 +94,17 @@ def test_no_detach_while_the_old_writer_cannot_be_fenced(platform):
     again, _ = platform.run("failover")
     assert again.outcome == "done", again.message
     assert again.run_id == result.run_id and platform.writer() == d.secondary.database_cluster_arn
+
+
+def test_an_old_primary_that_comes_back_mid_failover_is_fenced_and_the_run_says_when(platform):
+    d = platform.deployment
+    platform.primary_region_unreachable()  # the first fence cannot reach it
+
+    def primary_returns(record):
+        if record.name == "promote-database-secondary":
+            platform.aws.faults[d.primary_region].make_reachable()
+
+    result, progress = platform.run("failover", after_step=primary_returns)
+    assert result.outcome == "done", result.message
+    assert platform.desired_count(PRIMARY) == 0, "the returned primary keeps no task that could take writes"
+    assert "the old primary answered again and was fenced at" in progress

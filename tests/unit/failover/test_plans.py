@@ -14,9 +14,9 @@ def _stages(plan):
 def test_failover_plan_follows_the_contract_order():
     assert _stages(failover_plan()) == [
         ["confirm-outage"], ["check-target-can-serve-secondary"], ["acquire-lock"],
-        ["fence-primary", "record-rpo-exposure"],
+        ["fence-primary", "record-rpo-exposure"], ["fence-primary-before-promote"],
         ["promote-database-secondary", "scale-compute-secondary-full"], ["shift-traffic-to-secondary"],
-        ["verify-traffic-secondary"], ["notify"], ["release-lock"]]
+        ["verify-traffic-secondary"], ["fence-primary-late"], ["notify"], ["release-lock"]]
 
 
 DESTRUCTIVE = ("fence-primary", "promote-database", "scale-compute", "shift-traffic")
