@@ -44,7 +44,8 @@ networks = {
     role: Network(f"network-{role}", NetworkArgs(
         ctx=ctx, cidr=config.network.primary_cidr if role == PRIMARY else config.network.secondary_cidr,
         availability_zones=config.network.availability_zones, nat_gateways=config.network.nat_gateways_per_region,
-        container_port=config.compute.container_port, log_kms_key_arn=keys.key_arn("platform", role)))
+        container_port=config.compute.container_port, log_kms_key_arn=keys.key_arn("platform", role),
+        zone_names=(config.network.zone_names or {}).get(role)))
     for role, ctx in contexts.items()
 }
 zone = PublicZone("dns", PublicZoneArgs(config=config, contexts=contexts))

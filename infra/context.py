@@ -24,6 +24,7 @@ class RegionContext:
     region: str
     provider: aws.Provider
     prefix: str  # "<project>-<environment>"
+    account: str | None = None  # stack config accountId: no STS look-up through this region's provider
 
     def opts(self, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kwargs)
@@ -33,6 +34,8 @@ class RegionContext:
         return "-".join((self.prefix, *parts, self.role))
 
     def account_id(self) -> pulumi.Output[str]:
+        if self.account:
+            return pulumi.Output.from_input(self.account)
         return aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=self.provider)).account_id
 
 
@@ -79,7 +82,8 @@ def make_region_context(config: StackConfig, role: str, region: str) -> RegionCo
         region=region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(role)),
     )
-    return RegionContext(role=role, region=region, provider=provider, prefix=f"ecommerce-{config.environment}")
+    return RegionContext(role=role, region=region, provider=provider, prefix=f"ecommerce-{config.environment}",
+                         account=config.account_id)
 
 
 def policy_json(statements: list[dict]) -> pulumi.Output[str]:
@@ -103,4 +107,4 @@ def make_metrics_context(config: StackConfig, contexts: dict[str, RegionContext]
     provider = aws.Provider("aws-metrics", region=ROUTE53_HOME_REGION,
                             default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(GLOBAL)))
     return RegionContext(role=GLOBAL, region=ROUTE53_HOME_REGION, provider=provider,
-                         prefix=f"ecommerce-{config.environment}")
+                         prefix=f"ecommerce-{config.environment}", account=config.account_id)

@@ -34,6 +34,7 @@ class NetworkArgs:
     nat_gateways: int
     container_port: int
     log_kms_key_arn: pulumi.Input[str]
+    zone_names: tuple[str, ...] | None = None  # pinned in stack config (network.zoneNames), else looked up
 
 
 def carve_subnets(cidr: str, availability_zones: int) -> dict[str, list[str]]:
@@ -61,8 +62,9 @@ class Network(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(ctx.name("sg", "default"), vpc_id=vpc.id, ingress=[], egress=[],
                                      tags={"Name": ctx.name("sg", "default-closed")}, opts=ctx.opts(self))
 
-        zones = aws.get_availability_zones_output(
-            state="available", opts=pulumi.InvokeOutputOptions(parent=self, provider=ctx.provider)).names
+        zones = pulumi.Output.from_input(list(args.zone_names)) if args.zone_names else \
+            aws.get_availability_zones_output(
+                state="available", opts=pulumi.InvokeOutputOptions(parent=self, provider=ctx.provider)).names
         subnets: dict[str, list[aws.ec2.Subnet]] = {tier: [] for tier in TIERS}
         for tier, cidrs in carve_subnets(args.cidr, args.availability_zones).items():
             for index, cidr in enumerate(cidrs):

@@ -8,6 +8,8 @@ key. Replicas keep the secret's name, so only the region in the ARN differs.
 from __future__ import annotations
 
 import json
+import secrets
+import string
 from dataclasses import dataclass
 
 import pulumi
@@ -25,6 +27,17 @@ _PASSWORD_LENGTH = 32
 _SECRET_CLASSIFICATION = "restricted"
 # Operators set the real value out of band; the program only guarantees the secret exists and replicates.
 _APP_SECRET_PLACEHOLDER = {"paymentProviderApiKey": "REPLACE_ME"}
+
+
+def master_password(length: int = _PASSWORD_LENGTH) -> str:
+    """A password RDS accepts (printable ASCII but / @ " and space) with a lower, an upper, a digit and a symbol."""
+    alphabet = [c for c in string.printable[:94] if c not in _RDS_FORBIDDEN_PASSWORD_CHARACTERS]
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits,
+               [c for c in alphabet if c in string.punctuation])
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if all(any(c in group for c in password) for group in classes):
+            return password
 
 
 @dataclass
@@ -46,18 +59,12 @@ class AppSecrets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ecommerce:security:AppSecrets", name, None, opts)
-        primary = args.primary
 
-        password = aws.secretsmanager.get_random_password_output(
-            password_length=_PASSWORD_LENGTH,
-            exclude_characters=_RDS_FORBIDDEN_PASSWORD_CHARACTERS,
-            include_space=False,
-            require_each_included_type=True,
-            opts=pulumi.InvokeOutputOptions(provider=primary.provider, parent=self),
-        )
         self.master_username = MASTER_USERNAME
-        # Invoke results are plain values; marking it secret keeps it encrypted in state and out of logs.
-        self.master_password = pulumi.Output.secret(password.random_password)
+        # Generated here, not by Secrets Manager's GetRandomPassword in the primary region: a `pulumi up` during a
+        # primary-region outage must not depend on it. It is used once (the cluster and the secret ignore later
+        # values), and marked secret: encrypted in state and kept out of logs.
+        self.master_password = pulumi.Output.secret(master_password())
 
         database_secret = self._replicated_secret(
             args, "database", "Aurora master credentials for the storefront database",

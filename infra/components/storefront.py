@@ -201,7 +201,10 @@ class Storefront(pulumi.ComponentResource):
         target = aws.appautoscaling.Target(
             ctx.name("storefront-scaling"), service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
-            min_capacity=self.min_count, max_capacity=self.max_count, opts=ctx.opts(self))
+            min_capacity=self.min_count, max_capacity=self.max_count,
+            # The failover automation owns the floor: it raises the new primary's to full capacity and pins the
+            # fenced old primary's to 0. A later `pulumi up` (even one run during the outage) must not undo that.
+            opts=ctx.opts(self, ignore_changes=["minCapacity"]))
         metrics = {
             "cpu": ("ECSServiceAverageCPUUtilization", None, CPU_TARGET_PERCENT),
             "requests": ("ALBRequestCountPerTarget",

@@ -21,6 +21,7 @@ from typing import Any
 from drcore.regions import ROUTE53_HOME_REGION
 from drcore.stack_config import StackConfig, parse_stack_config
 from drkit.graph.capture import run_program
+from drkit.graph.mocks import ACCOUNT_ID
 from drkit.graph.resource_graph import UNKNOWN, Graph, Resource
 from tests.support.program import stack_graph, stack_raw_config
 from tests.support.stacks import NAMESPACE, REPO, edited, stack_values
@@ -40,6 +41,10 @@ EDITS = {  # dotted config key -> value, applied to prod's config
     "dns.zoneId": "Z0123456789EXAMPLEZONE",  # an existing, delegated hosted zone
     "audit.configRecorder": "existing",  # Control Tower already records AWS Config in both regions
     "automation.unplannedFailover": "automatic",  # the function fails over without waiting for a person
+    # Pinned, so `pulumi up` never asks a region (the lost one, during an outage) for the account or its zones.
+    "accountId": ACCOUNT_ID,
+    "network.zoneNames": {"primary": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                          "secondary": ["eu-central-1a", "eu-central-1b", "eu-central-1c"]},
 }
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"
@@ -122,7 +127,7 @@ def role_of_region(config: StackConfig, region: str | None) -> str | None:
     return None
 
 
-def _edited_values() -> dict[str, Any]:
+def edited_prod_values() -> dict[str, Any]:
     values = stack_values("prod")
     for key, value in EDITS.items():
         values = edited(values, key, value)
@@ -133,7 +138,7 @@ def _edited_values() -> dict[str, Any]:
 def stack(name: str) -> Stack:
     """Read-only view; dev and prod come from the process-wide capture in tests/support/program.py."""
     if name == EDITED:
-        values = _edited_values()
+        values = edited_prod_values()
         raw = {k: v for k, v in stack_raw_config("prod").items() if not k.startswith(NAMESPACE + ":")}
         raw.update({f"{NAMESPACE}:{k}": v for k, v in values.items()})
         graph = run_program(REPO / "infra", NAMESPACE, EDITED, raw)

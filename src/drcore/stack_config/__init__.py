@@ -20,7 +20,7 @@ from .sections import (coerce, parse_audit, parse_automation, parse_backup, pars
 TOP_LEVEL_KEYS = (
     "environment", "primaryRegion", "secondaryRegion", "standbyCapacityFraction", "tags", "network",
     "compute", "database", "data", "dns", "backup", "monitoring", "recoveryTargets", "scaleFactor", "automation",
-    "audit",
+    "audit", "accountId",
 )
 
 
@@ -51,9 +51,24 @@ def parse_stack_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         backup=parse_backup(raw.get("backup")), monitoring=parse_monitoring(raw.get("monitoring")),
         recovery_targets=parse_recovery_targets(raw.get("recoveryTargets")), scale_factor=scale,
         automation=parse_automation(raw.get("automation", {})), audit=parse_audit(raw.get("audit", {})),
+        account_id=_account_id(raw.get("accountId")),
     )
+    for role, region in (("primary", primary), ("secondary", secondary)):
+        names = (config.network.zone_names or {}).get(role, ())
+        if any(not name.startswith(region) for name in names):
+            raise ConfigError(f"network.zoneNames.{role}", f"names {list(names)}, not all zones of {region}",
+                              f"list zones of the {role} region {region}")
     _check_targets_achievable(config)
     return _scaled(config) if scale > 1 else config
+
+
+def _account_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isdigit() or len(text) != 12:
+        raise ConfigError("accountId", f"is {value!r}", "write the 12-digit AWS account id, quoted, e.g. '111122223333'")
+    return text
 
 
 def _scaled(config: StackConfig) -> StackConfig:

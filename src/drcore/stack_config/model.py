@@ -26,6 +26,10 @@ class NetworkConfig:
     secondary_cidr: str
     availability_zones: int
     nat_gateways_per_region: int
+    # role -> the Availability Zone names the subnets use, pinned: no look-up at run time (a `pulumi up` during a
+    # regional outage cannot ask the lost region), and an impaired AZ dropping out of the "available" list can
+    # never move (replace) a subnet. None: looked up once per run from the region's provider.
+    zone_names: Mapping[str, tuple[str, ...]] | None = None
 
 
 # compute.image value that runs the kit's placeholder storefront (infra/placeholder/server.py) until the real
@@ -155,6 +159,9 @@ class StackConfig:
     scale_factor: int = 1
     automation: AutomationConfig = field(default_factory=AutomationConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    # The AWS account the stack deploys into, pinned: bucket names and policies need it, and without it the
+    # program asks STS through each region's provider, which a `pulumi up` during a regional outage cannot do.
+    account_id: str | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -82,7 +82,8 @@ def parse_region(raw: Mapping[str, Any], key: str) -> str:
 
 
 def parse_network(raw: Any) -> NetworkConfig:
-    section = _Section("network", raw, ("primaryCidr", "secondaryCidr", "availabilityZones", "natGatewaysPerRegion"))
+    section = _Section("network", raw, ("primaryCidr", "secondaryCidr", "availabilityZones", "natGatewaysPerRegion",
+                                         "zoneNames"))
     networks = {}
     for sub in ("primaryCidr", "secondaryCidr"):
         text = section.str(sub)
@@ -103,7 +104,25 @@ def parse_network(raw: Any) -> NetworkConfig:
     return NetworkConfig(
         primary_cidr=str(networks["primaryCidr"]), secondary_cidr=str(networks["secondaryCidr"]),
         availability_zones=azs, nat_gateways_per_region=section.int("natGatewaysPerRegion", 1, azs, 1),
+        zone_names=_zone_names(section.value.get("zoneNames"), azs),
     )
+
+
+def _zone_names(raw: Any, count: int) -> dict[str, tuple[str, ...]] | None:
+    """Checked against the regions in parse_stack_config, which knows them."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or set(raw) != {"primary", "secondary"}:
+        raise ConfigError("network.zoneNames", "must map primary and secondary to lists of zone names",
+                          "write e.g. {primary: [us-east-1a, us-east-1b, us-east-1c], secondary: [...]}")
+    zones = {}
+    for role, names in raw.items():
+        if not isinstance(names, list) or len(names) != count or len(set(names)) != count or \
+                not all(isinstance(n, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d[a-z]", n) for n in names):
+            raise ConfigError(f"network.zoneNames.{role}", f"is {names!r}", f"list {count} distinct zone names "
+                              "(network.availabilityZones), e.g. us-east-1a")
+        zones[role] = tuple(names)
+    return zones
 
 
 def parse_compute(raw: Any) -> ComputeConfig:

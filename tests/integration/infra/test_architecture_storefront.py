@@ -68,6 +68,17 @@ def test_each_region_autoscales_its_service_up_to_full_capacity(name, role):
     assert target_groups and all(arn_region(tg) == s.region(service) for tg in target_groups)
 
 
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_a_later_deployment_does_not_undo_what_a_failover_set(name, role):
+    # Failover raises the new primary's task floor and pins the fenced old primary's to 0; `pulumi up` must keep them.
+    s = stack(name)
+    service = region_service(s, role)
+    target = only(s.referring(SCALING_TARGET, service, "resourceId"), f"scaling target for {service.name}")
+    assert "desiredCount" in service.options.get("ignoreChanges", [])
+    assert "minCapacity" in target.options.get("ignoreChanges", [])
+
+
 # -- what the container serves: the health path every check follows ----------------------------------
 TASK_DEFINITION, TARGET_GROUP = "aws:ecs/taskDefinition:TaskDefinition", "aws:lb/targetGroup:TargetGroup"
 
