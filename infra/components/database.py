@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from drcore.platform import PRIMARY, SECONDARY
+from drcore.recovery_model import AURORA_GLOBAL_RPO_MIN_S
 from drcore.stack_config import StackConfig
 from infra.context import RegionContext, classification_tags, policy_json
 
@@ -50,6 +51,16 @@ class GlobalDatabaseArgs:
     master_username: str
     master_password: pulumi.Input[str]
     monitoring_interval_seconds: int = 0  # enhanced monitoring; 0 leaves it off (no IAM role is created)
+
+
+def cluster_parameters(config: StackConfig) -> dict[str, str]:
+    """CLUSTER_PARAMETERS, plus the enforced RPO where the regionLoss transactional target allows one: in both
+    regions, since either cluster may be the primary after a failover."""
+    parameters = dict(CLUSTER_PARAMETERS)
+    target = config.recovery_targets["regionLoss"].rpo_seconds["transactional"]
+    if target >= AURORA_GLOBAL_RPO_MIN_S:
+        parameters["rds.global_db_rpo"] = str(int(target))
+    return parameters
 
 
 def parameter_group_family(engine_version: str) -> str:
@@ -165,7 +176,7 @@ class GlobalDatabase(pulumi.ComponentResource):
             family=family,
             description="TLS-only connections and audit logging for the storefront database",
             parameters=[aws.rds.ClusterParameterGroupParameterArgs(name=k, value=v)
-                        for k, v in CLUSTER_PARAMETERS.items()],
+                        for k, v in cluster_parameters(args.config).items()],
             opts=ctx.opts(self),
         )
         return subnet_group, parameter_group

@@ -149,6 +149,16 @@ class Monitoring(pulumi.ComponentResource):
                     # A headless secondary (no instances) may not publish it: show a gap there as insufficient
                     # data instead of paging forever.
                     treat_missing_data="missing" if headless else "breaching")
+        # The RPO lag (time for the newest commit to reach the secondary) is what a failover would lose; storage
+        # replication lag alone can look fine while commits wait. Aurora PostgreSQL publishes it per secondary.
+        self._alarm(ctx, ("aurora-rpo-lag",),
+                    description=pulumi.Output.from_input(self._args.global_cluster_id).apply(
+                        lambda gid: f"Global database {gid}: committed transactions take longer than the regionLoss "
+                                    f"transactional RPO ({threshold} ms) to reach the secondary"),
+                    namespace="AWS/RDS", metric="AuroraGlobalDBRPOLag",
+                    dimensions={"DBClusterIdentifier": self._args.cluster_identifiers[SECONDARY]},
+                    statistic="Maximum", comparison="GreaterThanThreshold", threshold=threshold,
+                    treat_missing_data="missing" if headless else "breaching")
 
     def _s3_alarms(self, ctx: RegionContext) -> None:
         # Replication metrics are published in the source region, and only while objects replicate.

@@ -17,7 +17,12 @@ AURORA_GLOBAL_FAILOVER_S = 120, "Aurora global database cross-Region failover: A
 AURORA_ADD_READER_S = 900, "adding the first instance to a headless secondary cluster: budget 15 min"
 AURORA_MULTI_AZ_FAILOVER_S = 60, "Aurora in-Region failover to a replica in another AZ: AWS states typically under 60 s"
 AURORA_REPLACE_WRITER_S = 600, "Aurora with no replica: a new writer instance is created, budget 10 min"
-AURORA_GLOBAL_LAG_S = 1, "Aurora global database storage replication: AWS states typically under 1 s"
+AURORA_GLOBAL_LAG_S = 1, ("Aurora global database storage replication: AWS states typically under 1 s; typical, not "
+                          "enforced below 20 s (rds.global_db_rpo, set from the target when it is 20 s or more)")
+# Aurora PostgreSQL enforces a global database RPO only through the cluster parameter rds.global_db_rpo, whose
+# minimum is 20 s ("Managing RPOs for Aurora PostgreSQL-based global databases", Aurora User Guide): commits on
+# the primary wait when a secondary's RPO lag would exceed it.
+AURORA_GLOBAL_RPO_MIN_S = 20
 DYNAMODB_GLOBAL_LAG_S = 1, "DynamoDB global tables (async): AWS states replication typically within 1 s"
 S3_RTC_S = 900, "S3 Replication Time Control: 99.99% of objects within 15 min (SLA)"
 S3_CRR_NO_RTC_S = 86400, "S3 replication without RTC: no time bound, budget 24 h"

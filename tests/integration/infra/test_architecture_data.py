@@ -393,3 +393,29 @@ def test_the_secondary_cluster_has_the_primary_clusters_settings(name):
     assert secondary.inputs.get("iamDatabaseAuthenticationEnabled") is True
     classes = {r.inputs.get("instanceClass") for r in s.of(DB_INSTANCE)}
     assert classes == {s.config.database.instance_class}
+
+
+PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_transactional_rpo_is_enforced_where_aurora_can_enforce_it(name):
+    # rds.global_db_rpo has a 20-s minimum: a target of 20 s or more is set in both regions (either may be the
+    # primary); a tighter target cannot be enforced, so it is not set and the recovery model says "not enforced".
+    s = stack(name)
+    target = s.config.recovery_targets["regionLoss"].rpo_seconds["transactional"]
+    for role in ROLES:
+        [group] = s.in_role(PARAMETER_GROUP, role)
+        parameters = {p["name"]: p["value"] for p in group.inputs.get("parameters", [])}
+        if target >= 20:
+            assert parameters.get("rds.global_db_rpo") == str(int(target)), (role, parameters)
+        else:
+            assert "rds.global_db_rpo" not in parameters
+    alarms = [a for a in s.of("aws:cloudwatch/metricAlarm:MetricAlarm") if a.inputs.get("metricName") == "AuroraGlobalDBRPOLag"]
+    assert len(alarms) == 1 and s.role(alarms[0]) == SECONDARY
+    assert alarms[0].inputs["threshold"] == target * 1000
+
+
+def test_the_stacks_cover_an_enforced_and_an_unenforceable_rpo():
+    targets = {stack(n).config.recovery_targets["regionLoss"].rpo_seconds["transactional"] for n in STACKS}
+    assert min(targets) < 20 <= max(targets)
