@@ -18,10 +18,10 @@ def test_an_optional_client_gives_up_on_a_dead_region_after_one_attempt():
         ecs.describe_services(cluster="c", services=["s"])
     assert not isinstance(first.value, RegionUnreachable)
     assert clients.unreachable("us-east-1")
-    started = time.perf_counter()
+    # The later call is refused before any connection: no second HTTP attempt (not timed: client creation alone
+    # varies with the machine's load).
     with pytest.raises(RegionUnreachable):
         clients.get("cloudwatch", "us-east-1", optional=True).describe_alarms()
-    assert time.perf_counter() - started < 0.5
     assert clients.counter.snapshot()["httpAttempts"] == 1
 
 
