@@ -138,27 +138,23 @@ class Monitoring(pulumi.ComponentResource):
     def _aurora_alarm(self, ctx: RegionContext) -> None:
         threshold = aurora_lag_threshold_ms(self._args.config)
         headless = self._args.config.database.secondary_instances == 0
-        self._alarm(ctx, ("aurora-replication-lag",),
-                    description=pulumi.Output.from_input(self._args.global_cluster_id).apply(
-                        lambda gid: f"Global database {gid}: the secondary lags more than the regionLoss "
-                                    f"transactional RPO ({threshold} ms); failing over now would lose more data"),
-                    namespace="AWS/RDS", metric="AuroraGlobalDBReplicationLag",
-                    dimensions={"DBClusterIdentifier": self._args.cluster_identifiers[SECONDARY]},
-                    statistic="Maximum", comparison="GreaterThanThreshold", threshold=threshold,
-                    # A replicating secondary reports lag continuously, so silence means replication stopped.
-                    # A headless secondary (no instances) may not publish it: show a gap there as insufficient
-                    # data instead of paging forever.
-                    treat_missing_data="missing" if headless else "breaching")
-        # The RPO lag (time for the newest commit to reach the secondary) is what a failover would lose; storage
-        # replication lag alone can look fine while commits wait. Aurora PostgreSQL publishes it per secondary.
-        self._alarm(ctx, ("aurora-rpo-lag",),
-                    description=pulumi.Output.from_input(self._args.global_cluster_id).apply(
-                        lambda gid: f"Global database {gid}: committed transactions take longer than the regionLoss "
-                                    f"transactional RPO ({threshold} ms) to reach the secondary"),
-                    namespace="AWS/RDS", metric="AuroraGlobalDBRPOLag",
-                    dimensions={"DBClusterIdentifier": self._args.cluster_identifiers[SECONDARY]},
-                    statistic="Maximum", comparison="GreaterThanThreshold", threshold=threshold,
-                    treat_missing_data="missing" if headless else "breaching")
+        # Storage replication lag, and the RPO lag (time for the newest commit to reach the secondary): the second
+        # is what a failover would lose, and it can grow while storage lag looks fine. Aurora PostgreSQL publishes
+        # both per secondary cluster.
+        for name, metric, what in (
+                ("aurora-replication-lag", "AuroraGlobalDBReplicationLag", "the secondary's storage lags more than"),
+                ("aurora-rpo-lag", "AuroraGlobalDBRPOLag", "committed transactions take longer than")):
+            self._alarm(ctx, (name,),
+                        description=pulumi.Output.from_input(self._args.global_cluster_id).apply(
+                            lambda gid, what=what: f"Global database {gid}: {what} the regionLoss transactional RPO "
+                                                   f"({threshold} ms); failing over now would lose more data"),
+                        namespace="AWS/RDS", metric=metric,
+                        dimensions={"DBClusterIdentifier": self._args.cluster_identifiers[SECONDARY]},
+                        statistic="Maximum", comparison="GreaterThanThreshold", threshold=threshold,
+                        # A replicating secondary reports lag continuously, so silence means replication stopped.
+                        # A headless secondary (no instances) may not publish it: show a gap there as insufficient
+                        # data instead of paging forever.
+                        treat_missing_data="missing" if headless else "breaching")
 
     def _s3_alarms(self, ctx: RegionContext) -> None:
         # Replication metrics are published in the source region, and only while objects replicate.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from drcore.errors import UsageError
 from drcore.stack_config import StackConfig
+from drfailover.clients import AwsClients, load_endpoints
 from drfailover.deployment import Deployment, deployment_from_outputs, load_deployment_file
 from drkit.stacks import load_stack
 
@@ -29,3 +30,12 @@ def _config_if_known(stack_name: str) -> StackConfig | None:
         return load_stack(stack_name).config
     except UsageError:
         return None  # a graph from elsewhere: no local config, so no recovery budget beyond the targets
+
+
+def recovery_region_clients(deployment: Deployment, endpoints: Path | None) -> AwsClients:
+    """AWS clients for the commands that act in the recovery region; one clear line without credentials."""
+    clients = AwsClients(load_endpoints(endpoints))
+    if not clients.has_credentials:
+        raise UsageError(f"no AWS credentials found; configure them for the recovery region "
+                         f"({deployment.secondary_region}), or pass --endpoints for an emulator")
+    return clients

@@ -17,9 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drcore.errors import UsageError
 from drfailover.approval import APPROVAL_TTL_S, ApprovalBook
-from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
+from drfailover.clients import ENDPOINTS_ENV
 from drfailover.control_table import ControlTable, iso
-from drkit.deployments import load_deployment
+from drkit.deployments import load_deployment, recovery_region_clients
 from drkit.stacks import load_stack
 
 
@@ -37,10 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     deployment = load_deployment(args.outputs, load_stack(args.stack).config if args.stack else None)
-    clients = AwsClients(load_endpoints(args.endpoints))
-    if not clients.has_credentials:
-        raise UsageError(f"no AWS credentials found; configure them for the recovery region "
-                         f"({deployment.secondary_region}), or pass --endpoints for an emulator")
+    clients = recovery_region_clients(deployment, args.endpoints)
     control = deployment.control
     book = ApprovalBook(ControlTable(clients.get("dynamodb", control.region), control.table_name))
     try:

@@ -17,11 +17,11 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drcore.errors import UsageError
-from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
+from drfailover.clients import ENDPOINTS_ENV
 from drfailover.control_table import ControlTable
 from drfailover.steps import Waiter
 from drkit.commands import failover
-from drkit.deployments import load_deployment
+from drkit.deployments import load_deployment, recovery_region_clients
 from drkit.stacks import load_stack
 
 FINISHED = ("done", "superseded", "cancelled")
@@ -47,10 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _table(args: argparse.Namespace) -> tuple[ControlTable, str]:
     deployment = load_deployment(args.outputs, load_stack(args.stack).config if args.stack else None)
-    clients = AwsClients(load_endpoints(args.endpoints))
-    if not clients.has_credentials:
-        raise UsageError(f"no AWS credentials found; configure them for the recovery region "
-                         f"({deployment.secondary_region}), or pass --endpoints for an emulator")
+    clients = recovery_region_clients(deployment, args.endpoints)
     control = deployment.control
     return ControlTable(clients.get("dynamodb", control.region), control.table_name), control.table_name
 
