@@ -18,7 +18,8 @@ import pulumi_aws as aws
 from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
 from drcore.tags import PURPOSE_TAG
-from infra.components.storage_replication import BucketReplication, BucketReplicationArgs, ReplicatedPair
+from infra.components.storage_replication import (REVERSE_RULE_ID, BucketReplication, BucketReplicationArgs,
+                                                  ReplicatedPair)
 from infra.context import RegionContext, bucket_name, classification_tags, policy_json
 
 ACCESS_LOG_RETENTION_DAYS = 365
@@ -203,9 +204,15 @@ class ReplicatedStorage(pulumi.ComponentResource):
         if pairs:
             replication = BucketReplication(args.primary.name("replication"), BucketReplicationArgs(
                 source_ctx=args.primary, destination_ctx=args.secondary, pairs=pairs,
-                source_key_arn=args.kms_key_arns[PRIMARY], destination_key_arn=args.kms_key_arns[SECONDARY]),
-                opts=pulumi.ResourceOptions(parent=self))
+                source_key_arn=args.kms_key_arns[PRIMARY], destination_key_arn=args.kms_key_arns[SECONDARY],
+                sync_replica_modifications=True), opts=pulumi.ResourceOptions(parent=self))
             self.replication_role_arn = replication.role_arn
+            # And back: what the secondary takes while it serves must be in the primary after failback.
+            BucketReplication(args.secondary.name("replication"), BucketReplicationArgs(
+                source_ctx=args.secondary, destination_ctx=args.primary,
+                pairs=[ReplicatedPair(purpose=p.purpose, source=p.destination, destination=p.source) for p in pairs],
+                source_key_arn=args.kms_key_arns[SECONDARY], destination_key_arn=args.kms_key_arns[PRIMARY],
+                rule_id=REVERSE_RULE_ID, sync_replica_modifications=True), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"bucketNames": self.bucket_names, "bucketArns": self.bucket_arns,
                                "logBucketNames": self.log_bucket_names,
                                "replicationRoleArn": self.replication_role_arn})

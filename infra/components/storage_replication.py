@@ -1,4 +1,9 @@
-"""S3 Cross-Region Replication from the primary buckets to their secondary twins.
+"""S3 Cross-Region Replication between the primary buckets and their secondary twins, both ways.
+
+Data buckets replicate in both directions: objects written in the secondary while it serves (after a failover)
+reach the primary, so failback serves them too. S3 does not replicate a replica again, so the two rules do not
+loop; replica modification sync keeps metadata changes made on either copy in step. The audit trail's bucket
+replicates one way (evidence is only ever written in the primary).
 
 Replication Time Control bounds the objects-tier RPO: S3 replicates 99.99% of objects
 within 15 minutes and publishes metrics/events for anything later, which the recovery
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
     from infra.components.storage import SecureBucket
 
 RULE_ID = "replicate-to-secondary"
+REVERSE_RULE_ID = "replicate-to-primary"  # secondary -> primary, for objects written while the secondary serves
 RTC_MINUTES = 15  # the only threshold S3 Replication Time Control supports
 
 
@@ -37,6 +43,9 @@ class BucketReplicationArgs:
     pairs: list[ReplicatedPair]
     source_key_arn: pulumi.Input[str]
     destination_key_arn: pulumi.Input[str]
+    rule_id: str = RULE_ID
+    # Both directions: metadata changes on replicas replicate back (S3 replica modification sync).
+    sync_replica_modifications: bool = False
 
 
 def _objects(arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -83,7 +92,7 @@ class BucketReplication(pulumi.ComponentResource):
         # Children are named after the component: the audit trail's replication is a second instance in the stack.
         role = aws.iam.Role(
             f"{name}-role",
-            description="S3 Cross-Region Replication of the platform buckets to the secondary region",
+            description=f"S3 Cross-Region Replication of the platform buckets to {args.destination_ctx.region}",
             assume_role_policy=policy_json([{
                 "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
                 # Only S3 acting for this account's source buckets may assume it (confused deputy).
@@ -99,7 +108,7 @@ class BucketReplication(pulumi.ComponentResource):
                 bucket=pair.source.bucket_name,
                 role=role.arn,
                 rules=[aws.s3.BucketReplicationConfigRuleArgs(
-                    id=RULE_ID, status="Enabled", priority=1,
+                    id=args.rule_id, status="Enabled", priority=1,
                     filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),  # the whole bucket
                     # Deletes follow to the standby so it serves what the primary served, but a delete
                     # marker only hides versions: corruption is undone from versions in either region.
@@ -107,7 +116,10 @@ class BucketReplication(pulumi.ComponentResource):
                         status="Enabled"),
                     source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
                         sse_kms_encrypted_objects=aws.s3.
-                        BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(status="Enabled")),
+                        BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(status="Enabled"),
+                        replica_modifications=aws.s3.
+                        BucketReplicationConfigRuleSourceSelectionCriteriaReplicaModificationsArgs(status="Enabled")
+                        if args.sync_replica_modifications else None),
                     destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
                         bucket=pair.destination.arn,
                         storage_class="STANDARD",  # the standby serves reads at once after failover

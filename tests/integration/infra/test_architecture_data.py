@@ -189,12 +189,25 @@ def test_replicated_buckets_replicate_to_their_secondary_twin(name):
 
 
 @pytest.mark.parametrize("name", STACKS)
-def test_only_primary_buckets_replicate(name):
-    # Data buckets of replicated classes, plus the CloudTrail bucket: audit evidence must survive the region.
+def test_data_buckets_replicate_both_ways_and_the_trail_one_way(name):
+    # Objects written in the secondary while it serves must be in the primary after failback: every replicated data
+    # bucket's twin replicates back. The CloudTrail bucket (written only in the primary) replicates one way.
     s = stack(name)
     configs = s.of(REPLICATION)
-    assert len(configs) == len(_replicated_purposes(s)) + 1
-    assert all(s.role(c) == PRIMARY for c in configs)
+    purposes = _replicated_purposes(s)
+    assert len([c for c in configs if s.role(c) == PRIMARY]) == len(purposes) + 1
+    assert len([c for c in configs if s.role(c) == SECONDARY]) == len(purposes)
+    for purpose in purposes:
+        source, twin = data_bucket(s, purpose, PRIMARY), data_bucket(s, purpose, SECONDARY)
+        back = only(s.referring(REPLICATION, twin, "bucket"), f"replication of {twin.name} back to the primary")
+        [rule] = back.inputs["rules"]
+        assert rule["id"] == "replicate-to-primary" and rule["status"] == "Enabled"
+        assert rule["destination"]["bucket"] == f"arn:aws:s3:::{source.inputs['bucket']}"
+        assert store_key(s, back, "rules", rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"],
+                         PRIMARY).type == KMS_KEY
+        for config in (back, only(s.referring(REPLICATION, source, "bucket"), source.name)):
+            criteria = config.inputs["rules"][0]["sourceSelectionCriteria"]
+            assert (criteria.get("replicaModifications") or {}).get("status") == "Enabled", config.name
     trail_bucket = only([b for b in s.of("aws:s3/bucket:Bucket") if s.role(b) == PRIMARY
                          and resolved_tags(s, b).get("Purpose") == "audit-logs" and "cloudtrail" in b.name], "trail bucket")
     assert [c for c in configs if c.inputs.get("bucket") == trail_bucket.inputs["bucket"]]
