@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from drfailover.control_table import ControlTable, from_ddb, iso, to_ddb
+from drfailover.control_table import ControlTable, conditional, from_ddb, iso, to_ddb
 from drfailover.deployment import Deployment
 from drfailover.steps import AwaitingApproval, Step, StepContext
 
@@ -56,18 +56,12 @@ class ApprovalBook:
         """Record a proposal; True when the on-call should be paged (new, or standing for RENOTIFY_S)."""
         now = self.table.clock()
         item = {**APPROVAL_KEY, "state": "proposed", "proposedAtEpoch": now, "proposedAt": iso(now), "summary": summary}
-        try:
-            self.table.client.put_item(
-                TableName=self.table.table, Item=to_ddb(item),
-                # A proposal never overwrites an approval, and a standing one is refreshed only to page again.
-                ConditionExpression="attribute_not_exists(pk) OR (#s = :proposed AND proposedAtEpoch < :renotify)",
-                ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues=to_ddb({":proposed": "proposed", ":renotify": now - RENOTIFY_S}))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional(lambda: self.table.client.put_item(
+            TableName=self.table.table, Item=to_ddb(item),
+            # A proposal never overwrites an approval, and a standing one is refreshed only to page again.
+            ConditionExpression="attribute_not_exists(pk) OR (#s = :proposed AND proposedAtEpoch < :renotify)",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues=to_ddb({":proposed": "proposed", ":renotify": now - RENOTIFY_S})))
 
     def approve(self, by: str) -> Approval:
         """Turn the standing proposal into an approval; LookupError when there is none to approve."""
@@ -91,31 +85,21 @@ class ApprovalBook:
         current = self.read()
         if current is None or current.state != "approved":
             return None
-        try:
-            self.table.client.delete_item(TableName=self.table.table, Key=to_ddb(APPROVAL_KEY),
-                                          ConditionExpression="#s = :approved AND approvedAtEpoch = :at",
-                                          ExpressionAttributeNames={"#s": "state"},
-                                          ExpressionAttributeValues=to_ddb({":approved": "approved",
-                                                                           ":at": current.approved_at}))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None  # another run took it
-            raise
+        taken = conditional(lambda: self.table.client.delete_item(
+            TableName=self.table.table, Key=to_ddb(APPROVAL_KEY),
+            ConditionExpression="#s = :approved AND approvedAtEpoch = :at", ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues=to_ddb({":approved": "approved", ":at": current.approved_at})))
+        if not taken:
+            return None  # another run took it
         if current.approved_at is None or self.table.clock() - current.approved_at > APPROVAL_TTL_S:
             return None
         return current
 
     def withdraw(self) -> bool:
         """Remove a standing proposal that is moot (the primary serves again); an approval stays for its run."""
-        try:
-            self.table.client.delete_item(TableName=self.table.table, Key=to_ddb(APPROVAL_KEY),
-                                          ConditionExpression="#s = :proposed", ExpressionAttributeNames={"#s": "state"},
-                                          ExpressionAttributeValues=to_ddb({":proposed": "proposed"}))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional(lambda: self.table.client.delete_item(
+            TableName=self.table.table, Key=to_ddb(APPROVAL_KEY), ConditionExpression="#s = :proposed",
+            ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues=to_ddb({":proposed": "proposed"})))
 
 
 class ProposeFailover(Step):

@@ -142,31 +142,19 @@ class ControlTable:
     def end_run(self, run_id: str, state: str, *, note: str) -> bool:
         """Mark an unfinished run (running or failed) ended for good: superseded or cancelled. False if it was
         already finished. It is then never resumed; its journal stays as the record of what it did."""
-        try:
-            self.client.update_item(
-                TableName=self.table, Key=to_ddb({"pk": f"run#{run_id}", "sk": "header"}),
-                UpdateExpression="SET #s = :state, finishedAt = :at, endNote = :note",
-                ConditionExpression="#s IN (:running, :failed)", ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues=to_ddb({":state": state, ":at": iso(self.clock()), ":note": note[:500],
-                                                  ":running": "running", ":failed": "failed"}))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional(lambda: self.client.update_item(
+            TableName=self.table, Key=to_ddb({"pk": f"run#{run_id}", "sk": "header"}),
+            UpdateExpression="SET #s = :state, finishedAt = :at, endNote = :note",
+            ConditionExpression="#s IN (:running, :failed)", ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues=to_ddb({":state": state, ":at": iso(self.clock()), ":note": note[:500],
+                                              ":running": "running", ":failed": "failed"})))
 
     def release_abandoned_lock(self, seen: LockInfo) -> bool:
         """Delete a lock whose holder stopped renewing it (seen unchanged for a lease); False if it changed."""
-        try:
-            self.client.delete_item(TableName=self.table, Key=to_ddb(LOCK_KEY),
-                                    ConditionExpression="#v = :seen AND #o = :owner",
-                                    ExpressionAttributeNames={"#v": "version", "#o": "owner"},
-                                    ExpressionAttributeValues=to_ddb({":seen": seen.version, ":owner": seen.owner}))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional(lambda: self.client.delete_item(
+            TableName=self.table, Key=to_ddb(LOCK_KEY), ConditionExpression="#v = :seen AND #o = :owner",
+            ExpressionAttributeNames={"#v": "version", "#o": "owner"},
+            ExpressionAttributeValues=to_ddb({":seen": seen.version, ":owner": seen.owner})))
 
     def run(self, run_id: str) -> tuple[RunHeader | None, dict[str, StepRecord]]:
         items = self.client.query(TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :pk",
@@ -182,6 +170,17 @@ class ControlTable:
                                     detail=item.get("detail", ""), optional=bool(item.get("optional", False)))
                 steps[record.name] = record
         return header, steps
+
+
+def conditional(write: Callable[[], Any]) -> bool:
+    """Run a conditional write: True when it was made, False when its condition did not hold."""
+    try:
+        write()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def lock_from(item: dict[str, Any]) -> LockInfo:
