@@ -20,7 +20,7 @@ from typing import Any, Callable, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drcore.errors import UsageError
-from drfailover.clients import AwsClients
+from drfailover.clients import AwsClients, RegionUnreachable
 from drfailover.control_table import ControlTable, StepRecord
 from drfailover.deployment import Deployment
 from drfailover.journal import LockHeld, LockLost, RunJournal
@@ -139,10 +139,34 @@ class Runner:
             unreadable = world.traffic_role is None or world.writer_role is None
             if unreadable or world.settled_in(self.plan.target_role):
                 since = f" since {traffic.since} (run {traffic.run_id})" if traffic else ""
+                fenced = "" if unreadable or operation != "failover" else self._fence_returned_primary(snapshot)
                 return RunResult(operation, "no-op", f"traffic is already in {active}{since} ({world.detail}); "
-                                 "nothing to do")
+                                 f"nothing to do{fenced}")
         run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
         return self._run(table, run_id, {}, resumed=False, takeover=False, abandoned=abandoned, supersede=supersede)
+
+    def _fence_returned_primary(self, snapshot) -> str:
+        """After a failover, an old primary that comes back with tasks could take writes from clients with a stale
+        DNS answer: fence it at once. Not while a failback is unfinished (it brings the primary up on purpose)."""
+        if any(h.operation == "failback" for h in snapshot.unfinished):
+            return ""
+        p = self.deployment.primary
+        try:
+            services = self.clients.get("ecs", p.region, optional=True).describe_services(
+                cluster=p.cluster_name, services=[p.service_name]).get("services", [])
+            if not services or int(services[0].get("desiredCount", 0)) == 0:
+                return ""
+            tasks = int(services[0]["desiredCount"])
+            self.clients.get("ecs", p.region, optional=True).update_service(
+                cluster=p.cluster_name, service=p.service_name, desiredCount=0)
+            self.clients.get("application-autoscaling", p.region, optional=True).register_scalable_target(
+                ServiceNamespace="ecs", ResourceId=f"service/{p.cluster_name}/{p.service_name}",
+                ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
+        except (BotoCoreError, ClientError, RegionUnreachable):
+            return ""  # still gone: nothing to fence yet
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self._say(f"the old primary {p.service_name} ({p.region}) came back with {tasks} tasks: fenced at {when}")
+        return f"; the old primary {p.service_name} ({p.region}) came back with {tasks} tasks and was fenced at {when}"
 
     def _refused_by_lock(self, holder) -> RunResult:
         return RunResult(self.plan.operation, "refused", f"another run holds the failover lock and renews it: "

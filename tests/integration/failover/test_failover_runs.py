@@ -58,10 +58,12 @@ def test_second_failover_is_a_no_op_that_changes_nothing(platform):
     assert second.outcome == "no-op"
     assert second.exit_code == 0
     assert first.run_id in second.message and "fence alarm" in second.message
-    # It reads the journal, then the world (fence alarm, writer) in the recovery region, and writes nothing.
-    region = platform.deployment.secondary_region
+    # It reads the journal, then the world (fence alarm, writer) in the recovery region, and whether the old primary
+    # came back with tasks (it stays fenced here), and writes nothing.
+    region, primary = platform.deployment.secondary_region, platform.deployment.primary_region
     assert set(second.calls["byOperation"]) == {f"{region} dynamodb:Scan", f"{region} cloudwatch:DescribeAlarms",
-                                                f"{region} rds:DescribeGlobalClusters"}
+                                                f"{region} rds:DescribeGlobalClusters",
+                                                f"{primary} ecs:DescribeServices"}
     assert platform.control_items() == before
 
 

@@ -108,3 +108,15 @@ def test_an_old_primary_that_comes_back_mid_failover_is_fenced_and_the_run_says_
     assert result.outcome == "done", result.message
     assert platform.desired_count(PRIMARY) == 0, "the returned primary keeps no task that could take writes"
     assert "the old primary answered again and was fenced at" in progress
+
+
+def test_an_old_primary_that_comes_back_after_the_failover_is_fenced_by_the_next_run(platform):
+    d = platform.deployment
+    platform.primary_region_unreachable()
+    first, _ = platform.run("failover")
+    assert first.outcome == "done", first.message
+    assert platform.desired_count(PRIMARY) == d.primary.desired_count, "it could not be fenced while it was gone"
+    platform.aws.faults[d.primary_region].make_reachable()  # back, with its tasks, and nobody fenced it
+    later, _ = platform.run("failover")  # the function's next scheduled look
+    assert later.outcome == "no-op" and "came back with 6 tasks and was fenced at" in later.message, later.message
+    assert platform.desired_count(PRIMARY) == 0
