@@ -291,3 +291,25 @@ def endpoint_check(s: Stack, record: Resource, kind: str) -> Resource:
     check = only(s.refs(record, "healthCheckId", HEALTH_CHECK), f"health check of the {kind} record")
     assert check.inputs.get("type") == "HTTPS", f"the {kind} record is not checked by its endpoint check"
     return check
+
+
+def key_arns(s: Stack) -> dict[str, Resource]:
+    """ARN -> key for every multi-Region key and replica: a replica keeps its primary's key id."""
+    arns: dict[str, Resource] = {}
+    for replica in s.of(KMS_REPLICA):
+        primary_arn = replica.inputs.get("primaryKeyArn")
+        primary = only(s.refs(replica, "primaryKeyArn", KMS_KEY), f"primary key of {replica.name}")
+        parts = primary_arn.split(":")
+        arns[primary_arn] = primary
+        arns[":".join([*parts[:3], s.region(replica), *parts[4:]])] = replica
+    return arns
+
+
+def store_key(s: Stack, resource: Resource, prop: str, arn: str, role: str) -> Resource:
+    """The key behind `arn` (fed into `prop`): the data-class key of `role`'s region, never an AWS-managed key."""
+    assert arn_region(arn) == s.role_regions[role], f"{resource.name}.{prop} uses a key in {arn_region(arn)}"
+    key = key_arns(s).get(arn)
+    expected = KMS_KEY if role == PRIMARY else KMS_REPLICA
+    assert key is not None and key.type == expected, f"{resource.name}.{prop}: {arn} is not a {expected} of the graph"
+    assert key in s.refs(resource, prop), f"{resource.name}.{prop} does not take its key from {key.name}"
+    return key
