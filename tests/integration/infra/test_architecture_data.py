@@ -15,7 +15,7 @@ from drkit.graph.mocks import ACCOUNT_ID
 from drkit.graph.resource_graph import Resource
 from tests.support.architecture import (BUCKET, DB_CLUSTER, DB_INSTANCE, KMS_KEY, KMS_REPLICA, PLAN, PRIMARY, ROLES,
                                         SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK,
-                                        Stack, arn_region, control_tables, data_bucket, data_tables, key_arns, only,
+                                        Stack, arn_region, control_tables, data_bucket, data_tables, only,
                                         resolved_tags, stack, store_key)
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
