@@ -88,10 +88,9 @@ def automation_statements(scope: AutomationScope, account: pulumi.Output[str]) -
         {"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms",
          "Resource": [arn(f"arn:aws:cloudwatch:{region}:{{account}}:alarm:{scope.secondary.prefix}-*")
                       for region in sorted({secondary, ROUTE53_HOME_REGION})]},
+        # Verification asks the zone's name servers (DNS, no IAM); this control-plane read is only an extra signal.
         {"Sid": "ReadHealthChecks", "Effect": "Allow", "Action": "route53:GetHealthCheckStatus",
          "Resource": health_checks},
-        # Verification asks Route 53 what it answers for the record; the action has no resource-level permissions.
-        {"Sid": "VerifyDnsAnswer", "Effect": "Allow", "Action": "route53:TestDNSAnswer", "Resource": "*"},
         {"Sid": "LockAndJournal", "Effect": "Allow", "Action": CONTROL_TABLE_ACTIONS,
          "Resource": scope.control_table_arn},
         {"Sid": "Notify", "Effect": "Allow", "Action": "sns:Publish", "Resource": scope.topic_arn},

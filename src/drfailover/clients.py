@@ -20,9 +20,11 @@ from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, Endp
 
 from drcore.errors import UsageError
 from drcore.regions import ROUTE53_HOME_REGION
+from drfailover.dns_answer import DNS_ENDPOINT_KEY, endpoint_server
 
 ENDPOINTS_ENV = "DRKIT_AWS_ENDPOINTS"
 GLOBAL_ENDPOINT_KEY = "global"  # serves Route 53 in emulators; without it Route 53 uses us-east-1's endpoint
+# DNS_ENDPOINT_KEY ("dns"): an emulator's name server, dns://HOST:PORT (drfailover.dns_answer)
 GLOBAL_SERVICES = {"route53": ROUTE53_HOME_REGION}
 REQUIRED_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=2, read_timeout=5)
 OPTIONAL_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=3)
@@ -152,6 +154,11 @@ def load_endpoints(path: Path | None = None, environ: Mapping[str, str] | None =
     if not isinstance(data, dict) or not data:
         raise UsageError(f"{where} must be a non-empty JSON object of region -> endpoint URL")
     for region, url in data.items():
+        if region == DNS_ENDPOINT_KEY:
+            if not isinstance(url, str):
+                raise UsageError(f"{where}: endpoint for '{region}' is {url!r}; give dns://HOST:PORT")
+            endpoint_server(url)  # one clear line when it is not dns://HOST[:PORT]
+            continue
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise UsageError(f"{where}: endpoint for '{region}' is {url!r}; give an http:// or https:// URL")
     return dict(data)

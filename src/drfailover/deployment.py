@@ -79,6 +79,8 @@ class Deployment:
     unplanned_failover: str = UNPLANNED_FAILOVER_MODES[0]
     outage_quorum: int = MIN_OUTAGE_QUORUM
     health_check_alarm_topic_arn: str | None = None  # the topic the function is subscribed to
+    # The zone's authoritative name servers when the stack created the zone; empty: found through DNS at run time.
+    name_servers: tuple[str, ...] = ()
 
     @property
     def primary(self) -> RegionDeployment:
@@ -162,7 +164,8 @@ def deployment_from_outputs(outputs: Any, where: str, config=None) -> Deployment
         recovery_parameters=parameters_from_config(config) if config is not None else None,
         unplanned_failover=read.get("automation.unplannedFailover", str, required=False) or UNPLANNED_FAILOVER_MODES[0],
         outage_quorum=read.get("automation.outageQuorum", int, required=False) or MIN_OUTAGE_QUORUM,
-        health_check_alarm_topic_arn=read.get("dns.healthCheckAlarmTopicArn", str, required=False))
+        health_check_alarm_topic_arn=read.get("dns.healthCheckAlarmTopicArn", str, required=False),
+        name_servers=tuple(str(ns) for ns in read.get("dns.nameServers", list, required=False) or ()))
     _check_consistent(deployment, where)
     return deployment
 

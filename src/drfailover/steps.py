@@ -13,6 +13,7 @@ from typing import Any, Callable, ClassVar
 from drfailover.clients import AwsClients
 from drfailover.control_table import LEASE_SECONDS
 from drfailover.deployment import PRIMARY, SECONDARY, Deployment
+from drfailover.dns_answer import DNS_ENDPOINT_KEY, DataPlaneDns
 from drfailover.journal import RunJournal
 from drfailover.signals import OutageDetector
 
@@ -47,6 +48,7 @@ class RunOptions:
     approved: bool = False
     approver: Callable[[str], bool] | None = None  # default: ask on the terminal
     poll_interval_s: float = 5.0  # between reads while waiting for AWS to finish something
+    verify_timeout_s: float | None = None  # how long traffic may take to move; default: the recovery model's budget
     lease_seconds: float = LEASE_SECONDS  # the failover lock's lease (shorter only in tests and drills)
 
 
@@ -88,6 +90,10 @@ class StepContext:
     wait: Waiter
     target_role: str = SECONDARY
     facts: dict[str, Any] = field(default_factory=dict)  # what steps learn for later steps and the report
+
+    def data_plane_dns(self) -> DataPlaneDns:
+        """DNS as customers reach it: the zone's own name servers (an emulator's, when its endpoints name one)."""
+        return DataPlaneDns(self.deployment.name_servers, endpoint=self.clients.endpoints.get(DNS_ENDPOINT_KEY))
 
     def probe_url(self, role: str) -> str:
         region = self.deployment.regions[role]

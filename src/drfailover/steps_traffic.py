@@ -1,18 +1,14 @@
 """Traffic steps, data plane only: flip the PrimaryFenced metric (and its alarm) in the recovery region,
-which the Route 53 control health check follows; then verify from the outside. No DNS record is ever
-changed, so a failed Route 53 control plane cannot stop a failover.
+which the Route 53 control health check follows; then verify from the outside, through DNS. No DNS record is ever
+changed and no Route 53 API call is needed, so a failed Route 53 control plane cannot stop a failover.
 """
 from __future__ import annotations
 
 import json
-import socket
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from drcore.recovery_model import AUTOMATION_VERIFY_S, FENCE_ALARM_S, ROUTE53_FOLLOWS_ALARM_S
-from drcore.regions import ROUTE53_HOME_REGION
-from drfailover.clients import RegionUnreachable
-from drfailover.deployment import PRIMARY, SECONDARY, Deployment
+from drfailover.deployment import SECONDARY, Deployment
+from drfailover.dns_answer import DataPlaneDns, region_of_answer
 from drfailover.signals import probe, probe_body, route53_status
 from drfailover.steps import Step, StepContext, StepFailed, StepRefused
 
@@ -81,9 +77,11 @@ class ShiftTraffic(Step):
 
 
 class VerifyTraffic(Step):
-    """Traffic has moved when Route 53's control check reports the new fence state, the record answers the
-    target's load balancer (TestDNSAnswer) and the target serves healthy; a `record` probe, when given, must
-    be served by the target region. Whatever Route 53 cannot answer is left out, but something must confirm."""
+    """Traffic has moved when the zone's authoritative name servers answer the record with the target's load
+    balancer (the DNS data plane: drfailover.dns_answer) and the target serves healthy; a `record` probe, when
+    given, must be served by the target region, and confirms alone when DNS cannot be asked. Route 53's control
+    plane (GetHealthCheckStatus of the control check) is an extra signal in the notes, never needed: it is served
+    from us-east-1, prod's primary region."""
 
     kind, mutates, budget = "VerifyTraffic", False, "verify"
 
@@ -92,18 +90,19 @@ class VerifyTraffic(Step):
         self.to_role = to_role
 
     def describe(self, d: Deployment) -> str:
-        state = "healthy" if self.to_role == PRIMARY else "unhealthy"
-        return f"control check {d.control.control_health_check_id} {state}, {d.record_name} answers " \
-               f"{d.regions[self.to_role].region} (TestDNSAnswer), which serves healthy"
+        return f"{d.record_name} answers the {d.regions[self.to_role].region} load balancer at the zone's " \
+               f"authoritative name servers, which serves healthy"
 
     def run(self, ctx: StepContext) -> str:
         d = ctx.deployment
         # Route 53 follows the fence alarm within the shift's budget; verification has its own on top.
-        timeout = FENCE_ALARM_S[0] + ROUTE53_FOLLOWS_ALARM_S[0] + AUTOMATION_VERIFY_S[0]
+        timeout = ctx.options.verify_timeout_s or FENCE_ALARM_S[0] + ROUTE53_FOLLOWS_ALARM_S[0] + AUTOMATION_VERIFY_S[0]
+        data_plane = ctx.data_plane_dns()
+        control_plane = {"answers": True}
         last: list[str] = []
 
         def verified() -> str | None:
-            ok, notes = self._check(ctx)
+            ok, notes = self._check(ctx, data_plane, control_plane)
             last[:] = notes
             return "; ".join(notes) if ok else None
 
@@ -113,43 +112,38 @@ class VerifyTraffic(Step):
                              f"{'; '.join(last)}")
         return detail
 
-    def _check(self, ctx: StepContext) -> tuple[bool, list[str]]:
+    def _check(self, ctx: StepContext, data_plane: DataPlaneDns,
+               control_plane: dict[str, bool]) -> tuple[bool, list[str]]:
         d = ctx.deployment
         target = d.regions[self.to_role]
-        want_healthy = self.to_role == PRIMARY  # the control check is healthy while the primary is not fenced
-        control = route53_status(ctx.clients, d.control.control_health_check_id)
-        control_ok = None if control.healthy is None else control.healthy == want_healthy
-        dns_ok, dns_note = _dns_answer_is(ctx, self.to_role)
+        dns_ok, dns_note = _data_plane_answer_is(d, data_plane, self.to_role)
         endpoint = probe(ctx.probe_url(self.to_role))
-        notes = [f"control check {_word(control.healthy)}", dns_note, endpoint.detail]
+        notes = [dns_note, endpoint.detail]
         record_ok = None
         if "record" in ctx.options.probes:
             record_ok, note = _record_served_by(ctx.options.probes["record"], target.region)
             notes.append(note)
-        known = [ok for ok in (control_ok, dns_ok, record_ok) if ok is not None]
+        if control_plane["answers"]:  # once it failed to answer in this step, not asked again (each try costs ~10 s)
+            control = route53_status(ctx.clients, d.control.control_health_check_id)
+            control_plane["answers"] = control.healthy is not None
+            notes.append(f"extra, from Route 53's control plane: control check {_word(control.healthy)}")
+        known = [ok for ok in (dns_ok, record_ok) if ok is not None]
         if not known:
-            notes.append("neither Route 53 nor a record probe could be asked: cannot verify")
+            notes.append("neither the zone's name servers nor a record probe could be asked: cannot verify")
         return bool(known) and all(known) and bool(endpoint.healthy), notes
 
 
-def _dns_answer_is(ctx: StepContext, role: str) -> tuple[bool | None, str]:
-    """Does Route 53 answer the record with the target region's load balancer? None when it cannot tell."""
-    d = ctx.deployment
-    try:
-        answer = ctx.clients.get("route53", ROUTE53_HOME_REGION).test_dns_answer(
-            HostedZoneId=d.zone_id, RecordName=d.record_name, RecordType="A")
-    except (ClientError, BotoCoreError, RegionUnreachable) as exc:
-        return None, f"TestDNSAnswer unavailable ({type(exc).__name__})"
-    values = {v.rstrip(".").lower() for v in answer.get("RecordData", [])}
-    names = {r: d.regions[r].alb_dns_name.rstrip(".").lower() for r in d.regions}
-    for other, name in names.items():
-        if any(v == name or v.endswith("." + name) for v in values):
-            return other == role, f"{d.record_name} answers {d.regions[other].region}"
-    try:  # real Route 53 answers an alias with the load balancer's addresses
-        target_addresses = {info[4][0] for info in socket.getaddrinfo(names[role], 443)}
-    except OSError:
-        return None, f"{d.record_name} answers {sorted(values)} (cannot tell which region)"
-    return bool(values & target_addresses), f"{d.record_name} answers {sorted(values)}"
+def _data_plane_answer_is(d: Deployment, data_plane: DataPlaneDns, role: str) -> tuple[bool | None, str]:
+    """Do the zone's own name servers answer the record with `role`'s load balancer? None when DNS cannot tell."""
+    answer, note = data_plane.record_answer(d.record_name)
+    if answer is None:
+        return None, note
+    if answer.conflict:
+        return False, note
+    served = region_of_answer(answer, {r: d.regions[r].alb_dns_name for r in d.regions}, data_plane)
+    if served is None:
+        return None, f"{d.record_name}: {note}, which is neither region's load balancer now"
+    return served == role, f"{d.record_name} answers {d.regions[served].region} ({note})"
 
 
 def _record_served_by(url: str, region: str) -> tuple[bool, str]:

@@ -11,6 +11,8 @@ from botocore.config import Config
 
 from drcore.regions import ROUTE53_HOME_REGION
 from drfailover.clients import GLOBAL_ENDPOINT_KEY
+from drfailover.dns_answer import DNS_ENDPOINT_KEY
+from drkit.emulation.dns_server import DnsDataPlane
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapFillers
 from drkit.emulation.health_endpoints import HealthEndpoint
@@ -26,6 +28,7 @@ class EmulatedAws:
     faults: dict[str, RegionFaults]
     gaps: GapFillers
     proxies: dict[str, RegionalProxy]
+    dns: DnsDataPlane | None = None  # Route 53's name server, over the same zones
     storefronts: dict[str, HealthEndpoint] = field(default_factory=dict)  # kept across tests: each costs a session
 
     _clients: dict = field(default_factory=dict)
@@ -38,23 +41,26 @@ class EmulatedAws:
         gaps = GapFillers(moto, {r: faults[r] for r in regions})
         proxies = {key: RegionalProxy(ROUTE53_HOME_REGION if key == GLOBAL_ENDPOINT_KEY else key, moto, gaps,
                                       faults[key]).start() for key in faults}
-        return cls(moto, faults, gaps, proxies)
+        return cls(moto, faults, gaps, proxies, DnsDataPlane(gaps).start())
 
     @property
     def endpoints(self) -> dict[str, str]:
-        return {key: proxy.url for key, proxy in self.proxies.items()}
+        """What the automation takes: each proxy by region (and "global"), and the name server as "dns"."""
+        return {**{key: proxy.url for key, proxy in self.proxies.items()}, DNS_ENDPOINT_KEY: self.dns.url}
 
     def stop(self) -> None:
         for storefront in self.storefronts.values():
             storefront.close()
         for proxy in self.proxies.values():
             proxy.stop()
+        self.dns.close()
         self.moto.stop()
 
     def reset(self, gaps: bool = False) -> None:
         """Fault-free and empty; with `gaps`, the gap fillers' own state (health checks, copies...) goes too."""
         for faults in self.faults.values():
             faults.clear()
+        self.dns.answering = True
         self.moto.reset()
         if gaps:
             self.gaps.reset()

@@ -21,6 +21,8 @@ from botocore.config import Config
 
 from drcore.errors import UsageError
 from drcore.platform import ROLES
+from drfailover.dns_answer import DNS_ENDPOINT_KEY
+from drkit.emulation.dns_server import DnsDataPlane
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapFillers
 from drkit.emulation.health_endpoints import HealthEndpoint
@@ -52,6 +54,7 @@ class EmulatedEnvironment:
         self.gaps: GapFillers | None = None
         self.proxies: dict[str, RegionalProxy] = {}
         self.health: dict[str, HealthEndpoint] = {}
+        self.dns: DnsDataPlane | None = None
         self.materialized = Materialized()
         self.startup_seconds = 0.0
 
@@ -83,7 +86,8 @@ class EmulatedEnvironment:
             for key in self.faults:
                 region = GLOBAL_SIGNING_REGION if key == GLOBAL_ENDPOINT else key
                 self.proxies[key] = RegionalProxy(region, self.moto, self.gaps, self.faults[key]).start()
-            regional = {key: url for key, url in self.endpoints.items() if key != GLOBAL_ENDPOINT}
+            self.dns = DnsDataPlane(self.gaps).start()
+            regional = {key: url for key, url in self.endpoints.items() if key not in (GLOBAL_ENDPOINT, DNS_ENDPOINT_KEY)}
             self.materialized = materialize(self.graph, regional, account, self.progress)
             self._start_health_endpoints()
             self.set_replication_lag(BASELINE_REPLICATION_LAG_SECONDS)
@@ -100,9 +104,11 @@ class EmulatedEnvironment:
             endpoint.close()
         for proxy in self.proxies.values():
             proxy.stop()
+        if self.dns is not None:
+            self.dns.close()
         if self.moto is not None:
             self.moto.stop()
-        self.health, self.proxies, self.moto = {}, {}, None
+        self.health, self.proxies, self.moto, self.dns = {}, {}, None, None
 
     def _start_health_endpoints(self) -> None:
         table, hash_key, range_key = self._orders_table()
@@ -130,8 +136,10 @@ class EmulatedEnvironment:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        """Region -> proxy URL, and "global" -> Route 53's endpoint: what DRKIT_AWS_ENDPOINTS takes."""
-        return {region: proxy.url for region, proxy in self.proxies.items()}
+        """Region -> proxy URL, "global" -> Route 53's API and "dns" -> its name server: what DRKIT_AWS_ENDPOINTS
+        takes."""
+        dns_plane = {DNS_ENDPOINT_KEY: self.dns.url} if self.dns is not None else {}
+        return {**{region: proxy.url for region, proxy in self.proxies.items()}, **dns_plane}
 
     def endpoints_json(self) -> str:
         return json.dumps(self.endpoints, sort_keys=True)

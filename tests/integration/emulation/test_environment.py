@@ -8,6 +8,7 @@ from typing import Iterator
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
+from drfailover.dns_answer import DataPlaneDns, region_of_answer
 from drkit.emulation import EmulatedEnvironment
 from tests.support.loopback import get_json, post_order, refused
 from tests.support.stacks import edited, stack_values, write_project
@@ -42,7 +43,9 @@ def test_a_change_to_the_program_changes_the_emulated_environment(env):
 
 def test_each_roles_probe_and_the_endpoints_map_point_at_loopback(env):
     assert json.loads(env.endpoints_json()) == env.endpoints
-    assert set(env.endpoints) == set(env.proxies) >= {env.region("primary"), env.region("secondary"), "global"}
+    assert set(env.endpoints) == set(env.proxies) | {"dns"}
+    assert set(env.proxies) >= {env.region("primary"), env.region("secondary"), "global"}
+    assert env.endpoints["dns"].startswith("dns://127.0.0.1:")
     for role, url in env.probes.items():
         assert url.startswith("http://127.0.0.1:")
         assert get_json(url) == (200, {"status": "ok", "role": role, "region": env.region(role)})
@@ -53,9 +56,20 @@ def test_an_endpoint_down_moves_dns_to_the_secondary_and_back(env):
     try:
         assert get_json(env.probes["primary"])[0] == 503
         assert env.serving_role() == "secondary"
+        assert _name_servers_answer(env) == "secondary"
     finally:
         env.endpoint_up("primary")
     assert env.serving_role() == "primary"
+    assert _name_servers_answer(env) == "primary"
+
+
+def _name_servers_answer(env) -> str | None:
+    """Which role's load balancer the emulated name server answers for the record, asked over UDP."""
+    data_plane = DataPlaneDns(endpoint=env.endpoints["dns"])
+    answer, note = data_plane.record_answer(env.outputs["dns"]["recordName"])
+    assert answer is not None and answer.addresses, note
+    load_balancers = {role: env.outputs["regions"][role]["albDnsName"] for role in ("primary", "secondary")}
+    return region_of_answer(answer, load_balancers, data_plane)
 
 
 def test_a_region_outage_takes_its_aws_endpoint_and_load_balancer_away(env):
