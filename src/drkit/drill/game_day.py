@@ -22,7 +22,7 @@ from drfailover.steps import RunOptions, Waiter
 from drfailover.timeline import result_document
 from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
 from drkit.drill.timeline import Entry, StepFailed, Timeline
-from drkit.drill.traffic import PlacedOrder, place_order, stored_in, wait_for
+from drkit.drill.traffic import PlacedFile, PlacedOrder, file_in, place_file, place_order, stored_in, wait_for
 from drkit.emulation import EmulatedEnvironment
 from drkit.graph.resource_graph import Graph
 from drkit.readiness.check import ReadinessContext, ReadinessReport, region_extras
@@ -107,6 +107,8 @@ class _Session:
         self.env: EmulatedEnvironment | None = None
         self.deployment: Deployment | None = None
         self.serving: str | None = None
+        # Files written in each region while it served: each must be in the other region after the next move.
+        self.files: dict[str, list[PlacedFile]] = {PRIMARY: [], SECONDARY: []}
 
     def fresh(self) -> float:
         self.stop()
@@ -115,6 +117,7 @@ class _Session:
         self.env = env.start()
         self.deployment = deployment_from_outputs(env.outputs, f"emulated stack '{self.stack}'", self.config)
         self.serving = PRIMARY
+        self.files = {PRIMARY: [], SECONDARY: []}
         return env.startup_seconds
 
     def stop(self) -> None:
@@ -188,6 +191,7 @@ def _exercise(session: _Session, scenario: Scenario, settings: DrillSettings, re
                 raise StepFailed(f"could not place orders before the disruption: {what}")
             result.orders.append(order)
         note.detail = f"{len(result.orders)} orders stored in {result.orders[0].region if result.orders else '-'}"
+    _write_file(session, scenario.source_role, f"{scenario.name}-before", timeline)
     with timeline.step("disruption") as note:
         result.disrupted_at = time.time()
         if scenario.inject:
@@ -200,8 +204,39 @@ def _exercise(session: _Session, scenario: Scenario, settings: DrillSettings, re
         raise StepFailed(f"drkit {scenario.operation} {run.outcome}: {run.message}")
     session.serving = scenario.target_role
     _count_losses(env, scenario, result)
+    _count_files(session, scenario, settings, result)
     _verify(env, scenario, settings, result, target)
+    if result.recovered_at is not None:  # customers write files in the region that now serves
+        _write_file(session, scenario.target_role, f"{scenario.name}-after", timeline)
     _judge(scenario, result)
+
+
+def _write_file(session: _Session, role: str, label: str, timeline: Timeline) -> None:
+    with timeline.step(f"write a file in the {role}") as note:
+        placed, note.detail = place_file(session.env, role, label)
+        if placed is None:
+            raise StepFailed(f"could not write a file in the {role}: {note.detail}")
+        session.files[role].append(placed)
+
+
+def _count_files(session: _Session, scenario: Scenario, settings: DrillSettings, result: ScenarioResult) -> None:
+    """Every file written in the region traffic left (before this move, or while it served after the last one)
+    must be in the target's bucket: S3 replication carries it, both ways."""
+    env, written = session.env, session.files[scenario.source_role]
+    missing: list[PlacedFile] = []
+
+    def all_there() -> bool:
+        missing[:] = [f for f in written if not file_in(env, scenario.target_role, f)]
+        return not missing
+
+    with result.timeline.step("count replicated files") as note:
+        arrived = bool(written) and wait_for(all_there, timeout_s=settings.verify_timeout_s,
+                                             interval_s=settings.poll_interval_s)
+        note.detail = (f"{len(written) - len(missing)}/{len(written)} files written in the {scenario.source_role} are "
+                       f"in the {scenario.target_role}'s bucket" + (f"; missing {', '.join(f.key for f in missing)}"
+                                                                    if missing else ""))
+        note.failed = not arrived
+    result.require("files", arrived, note.detail)
 
 
 def _automation(session: _Session, operation: str, settings: DrillSettings, timeline: Timeline,
@@ -229,6 +264,7 @@ def _set_up_failover(session: _Session, timeline: Timeline, settings: DrillSetti
     if run.outcome != "done":
         raise StepFailed(f"the failover before the failback {run.outcome}: {run.message}")
     session.serving = SECONDARY
+    _write_file(session, SECONDARY, "set-up-after", timeline)  # written while the primary is gone
 
 
 def _count_losses(env: EmulatedEnvironment, scenario: Scenario, result: ScenarioResult) -> None:

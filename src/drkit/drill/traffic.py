@@ -1,5 +1,6 @@
 """What a customer would see during the drill: orders placed through the record name (DNS as the emulated
-Route 53 answers it), read back from a region's table through that region's storefront."""
+Route 53 answers it), read back from a region's table through that region's storefront; and files written to
+the serving region's bucket, looked for in the other region's replica of it."""
 from __future__ import annotations
 
 import json
@@ -10,10 +11,13 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 if TYPE_CHECKING:
     from drkit.emulation import EmulatedEnvironment
 
 HTTP_TIMEOUT_S = 5
+FILE_BUCKET_PURPOSE = "media"  # the bucket customers' uploads go to; any replicated bucket when a stack has none
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,41 @@ class PlacedOrder:
     order_id: str
     placed_at: float  # epoch seconds
     region: str  # where the storefront stored it
+
+
+@dataclass(frozen=True)
+class PlacedFile:
+    key: str
+    role: str  # the region it was written in
+    bucket: str
+
+
+def file_bucket(env: "EmulatedEnvironment", role: str) -> str | None:
+    names = env.outputs["regions"][role].get("bucketNames") or {}
+    return names.get(FILE_BUCKET_PURPOSE) or (names[sorted(names)[0]] if names else None)
+
+
+def place_file(env: "EmulatedEnvironment", role: str, label: str) -> tuple[PlacedFile | None, str]:
+    """Write a file to `role`'s bucket through that region's S3 endpoint, as the storefront would."""
+    bucket = file_bucket(env, role)
+    if bucket is None:
+        return None, "the stack exports no bucket (regions.<role>.bucketNames)"
+    key = f"drill/{label}-{uuid.uuid4().hex[:8]}.txt"
+    try:
+        env.client("s3", role).put_object(Bucket=bucket, Key=key, Body=label.encode())
+    except (ClientError, BotoCoreError) as exc:
+        return None, f"PutObject {key} in {env.region(role)} failed ({exc})"
+    return PlacedFile(key, role, bucket), f"file {key} written in {env.region(role)}"
+
+
+def file_in(env: "EmulatedEnvironment", role: str, placed: PlacedFile) -> bool:
+    """Is the file in `role`'s bucket (asked through that region's S3 endpoint)?"""
+    bucket = file_bucket(env, role)
+    try:
+        env.client("s3", role).head_object(Bucket=bucket, Key=placed.key)
+        return True
+    except (ClientError, BotoCoreError):
+        return False
 
 
 def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:

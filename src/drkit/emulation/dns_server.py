@@ -8,6 +8,10 @@ own names (what a resolver would find for them), each with a fixed loopback addr
 caller can tell which load balancer an alias answer is. Nothing ever connects to those addresses. An alias
 to another kind of target answers like a load balancer; a record type other than A answers its own values.
 
+Route 53's servers answer from their checkers' last results, at once; here health is evaluated when asked
+(route53_health probes the storefronts, 2 s timeout each), so a query waits at most FRESH_WAIT_S for a fresh
+evaluation and otherwise gets the last one while the evaluation goes on in the background.
+
 The automation reaches it as endpoints-map key "dns" (dns://127.0.0.1:PORT), for both its authoritative
 queries and its resolver, like it reaches moto's API through the "global" and regional keys.
 """
@@ -16,6 +20,8 @@ from __future__ import annotations
 import ipaddress
 import socketserver
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
 import dns.exception
@@ -35,6 +41,8 @@ if TYPE_CHECKING:
     from drkit.emulation.gaps import GapFillers
     from drkit.emulation.gaps.route53_dns import FailoverAnswers
 
+FRESH_WAIT_S = 0.3
+EVALUATORS = 4
 TTL_SECONDS = 60  # Route 53 answers an alias with its target's TTL; an ALB's is 60 s
 LOAD_BALANCER_NETWORK = "127.0.1."  # one address per load balancer, in the order they are first asked about
 
@@ -46,8 +54,11 @@ class DnsDataPlane:
         self.answering = True  # False: queries go unanswered (the caller times out), like a path that drops them
         self.queries = 0
         self._addresses: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._server: socketserver.UDPServer | None = None
+        self._evaluations: dict[tuple[str, str, str], Future] = {}
+        self._last: dict[tuple[str, str, str], tuple[list[str], str]] = {}
+        self._pool = ThreadPoolExecutor(EVALUATORS, thread_name_prefix="drkit-dns-health")
         self._thread: threading.Thread | None = None
 
     @property
@@ -71,6 +82,7 @@ class DnsDataPlane:
         with self._lock:
             server, thread, self._server, self._thread = self._server, self._thread, None, None
         stop_serving(server, thread)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def address_of(self, load_balancer: str) -> str:
         """The loopback address this data plane gives a load balancer's name."""
@@ -105,7 +117,7 @@ class DnsDataPlane:
                 [f"{name_servers[0]}. hostmaster.{zone_name}. 1 7200 900 1209600 86400"]
             response.answer.append(_rrset(question.name, kind, values))
             return response
-        values, code = self.answers.answer(zone_id, name, kind)
+        values, code = self._evaluated(zone_id, name, kind)
         if code == "NXDOMAIN":
             response.set_rcode(dns.rcode.NXDOMAIN)
             return response
@@ -117,6 +129,27 @@ class DnsDataPlane:
         except dns.exception.SyntaxError:  # a record type this server does not render
             response.set_rcode(dns.rcode.SERVFAIL)
         return response
+
+    def _evaluated(self, zone_id: str, name: str, kind: str) -> tuple[list[str], str]:
+        """The zone's answer: a fresh evaluation when it takes under FRESH_WAIT_S, else the last one (the first
+        one is always waited for)."""
+        key = (zone_id, name, kind)
+        with self._lock:
+            evaluation = self._evaluations.get(key)
+            if evaluation is None or evaluation.done():
+                evaluation = self._pool.submit(self.answers.answer, zone_id, name, kind)
+                evaluation.add_done_callback(lambda done: self._remember(key, done))
+                self._evaluations[key] = evaluation
+            last = self._last.get(key)
+        try:
+            return evaluation.result(timeout=FRESH_WAIT_S if last is not None else None)
+        except FutureTimeout:
+            return last
+
+    def _remember(self, key: tuple[str, str, str], done: Future) -> None:
+        if not done.cancelled() and done.exception() is None:
+            with self._lock:
+                self._last[key] = done.result()
 
     def _is_load_balancer(self, name: str) -> bool:
         """A name an alias points at, or one the storefronts stand behind."""

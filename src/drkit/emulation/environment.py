@@ -190,6 +190,7 @@ class EmulatedEnvironment:
     def region_recovered(self, role: str) -> None:
         self.fault(role).make_reachable()
         self.health[role].set_reachable(True)
+        self.gaps.s3.deliver_pending()  # S3 retries replication to a region that was gone
 
     def set_replication_lag(self, seconds: float) -> None:
         """Publish the replication lag of every replicated store, as AWS's own metrics would show it."""

@@ -51,6 +51,12 @@ def test_region_loss_failover_then_failback_pass_end_to_end(dev):
     assert set(_automation_steps(failover).values()) <= {"done", "failed"}
     assert _automation_steps(failback)["verify-traffic-primary"] == "done"
     assert failback.recovered_at and failback.missing == []
+    # S3 both ways: the file written in the secondary while the primary was gone is in the primary after failback.
+    during = next(e for e in failover.timeline.entries if e.step == "write a file in the secondary")
+    assert "region-loss-failover-after" in during.detail
+    files = next(c for c in failback.checks if c["name"] == "files")
+    assert files["passed"] and files["detail"].startswith("2/2 files written in the secondary"), files
+    assert next(c for c in failover.checks if c["name"] == "files")["passed"]
     assert len(run.environment_seconds) == 1  # the failback ran where the failover left traffic
     assert "[failback] PASSED" in progress
     assert [t.name for t in set(threading.enumerate()) - before if t.name.startswith("drkit-")] == []
@@ -108,6 +114,24 @@ def test_a_missed_rto_target_fails_the_drill(dev):
     (result,) = run.results
     assert not result.passed and result.recovered_at is not None
     assert _failed_checks(result) == ["rto"]
+
+
+def test_files_that_never_reach_the_primary_fail_the_failback(dev):
+    def reverse_replication_removed(env, settings):
+        """The secondary's buckets lose their replication rules (e.g. the reverse rule was never deployed)."""
+        removed = []
+        for name in env.outputs["regions"]["secondary"]["bucketNames"].values():
+            env.client("s3", "secondary").delete_bucket_replication(Bucket=name)
+            env.gaps.s3.rules.pop(name, None)
+            removed.append(name)
+        return f"replication removed from {', '.join(removed)}"
+
+    scenario = dataclasses.replace(SCENARIOS["region-loss-failover"], prepare=reverse_replication_removed)
+    run, _ = _drill(dev, [scenario, SCENARIOS["failback"]])
+    failover, failback = run.results
+    assert failover.passed
+    assert _failed_checks(failback) == ["files"]
+    assert "0/2 files written in the secondary" in next(c["detail"] for c in failback.checks if c["name"] == "files")
 
 
 def test_orders_that_never_replicated_are_counted_as_lost(dev):

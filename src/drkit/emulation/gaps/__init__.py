@@ -43,6 +43,7 @@ class GapFillers:
         from drkit.emulation.gaps.rds_global import GlobalClusterFailover
         from drkit.emulation.gaps.route53_dns import FailoverAnswers
         from drkit.emulation.gaps.route53_health import HealthCheckStatus
+        from drkit.emulation.gaps.s3_replication import BucketReplication
 
         moto, faults = self.moto, self.faults
         self.rds = GlobalClusterFailover(moto, faults)
@@ -52,9 +53,11 @@ class GapFillers:
         self.tables = TableReplicas(moto)
         self.backup = BackupCopies(moto)
         self.config = ConfigCompliance(moto)
+        self.s3 = BucketReplication(moto, faults)
         handlers: dict[tuple[str, str], Handler] = {}
         after: dict[tuple[str, str], list[AfterHook]] = defaultdict(list)
-        for filler in (self.rds, self.alarms, self.health, self.dns, self.tables, self.backup, self.config):
+        for filler in (self.rds, self.alarms, self.health, self.dns, self.tables, self.backup, self.config,
+                       self.s3):
             handlers.update(filler.handlers())
             for key, hook in filler.after_hooks().items():
                 after[key].append(hook)
