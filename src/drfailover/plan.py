@@ -7,9 +7,9 @@
 |            |            | unlock |
 | switchover | graceful   | target can serve, lock, replication drained, (approval), [switchover database, scale
 |            |            | secondary to full], shift traffic, verify, scale old primary to standby, notify, unlock |
-| failback   | graceful   | lock, [re-protect database, scale primary to full], primary serves healthy, target can serve,
-|            |            | replication drained, (approval), switchover database back, shift traffic back, verify, scale
-|            |            | secondary to standby, notify, unlock |
+| failback   | graceful   | lock, re-protected (the newest writes are in the global database), scale primary to full,
+|            |            | primary serves healthy, target can serve, replication drained, (approval), switchover
+|            |            | database back, shift traffic back, verify, scale secondary to standby, notify, unlock |
 
 Every destructive or irreversible step (fence, scale-in, promotion, traffic) comes after the check that the target
 can serve (steps_target.py); when it cannot, the run changes nothing. A forced failover (the primary may still be
@@ -129,7 +129,9 @@ def switchover_plan(*, approve: bool = False) -> Plan:
 def failback_plan(*, approve: bool = False) -> Plan:
     plan = Plan("failback", OPERATIONS["failback"], PRIMARY, _stages(
         # The primary was fenced to zero tasks: bring it up while it is still fenced, then wait for it to serve.
-        AcquireLock(), (ReprotectDatabase(PRIMARY), ScaleCompute(PRIMARY, "full")),
+        # Re-protection is checked alone, first: when the newest writes are not in the global database, the run
+        # must stop before it changes anything (scaling the primary included).
+        AcquireLock(), ReprotectDatabase(PRIMARY), ScaleCompute(PRIMARY, "full"),
         CheckEndpoint(PRIMARY, timeout_s=PRIMARY_WARM_UP_TIMEOUT_S), CheckTargetCanServe(PRIMARY),
         CheckReplicationDrained(PRIMARY),
         ManualApproval(PRIMARY) if approve else None,

@@ -7,8 +7,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drfailover.deployment import SECONDARY, Deployment, RegionDeployment
+from drfailover.deployment import PRIMARY, SECONDARY, Deployment, RegionDeployment
 from drfailover.steps import Step, StepContext, StepFailed, StepRefused
+from drfailover.world import detached_writer
 
 PROMOTE_TIMEOUT_S = 900  # AWS: typically under a minute; a headless cluster first needs an instance
 DRAIN_TIMEOUT_S = 300
@@ -58,7 +59,7 @@ class PromoteDatabase(Step):
             if self.method == "failover" and self._standalone(ctx, target):
                 return f"{target.database_cluster_identifier} was already detached and promoted (standalone writer)"
             raise StepFailed(f"{target.database_cluster_identifier} is not a member of {d.global_cluster_identifier}; "
-                             "re-protect the database first (docs runbook: failback after detach-and-promote)")
+                             "re-protect the database first (docs/runbooks.md, 'Failback after detach-and-promote')")
         added = self._ensure_instance(ctx, target)
         rds = _rds(ctx)
         if self.method == "switchover":
@@ -134,10 +135,20 @@ class ReprotectDatabase(Step):
         d = ctx.deployment
         rejoining = d.regions[self.rejoining_role]
         members = global_members(ctx)
+        if self.rejoining_role == PRIMARY and detached_writer(d, ctx.clients):
+            # The newest writes are on the detached secondary; the global database (and the old primary in it)
+            # stopped at the failover. Switching back would serve the old data and strand everything since.
+            raise StepRefused(
+                f"the newest writes are on {d.secondary.database_cluster_identifier} ({d.secondary_region}), detached "
+                f"from {d.global_cluster_identifier} and promoted during the failover; "
+                f"{rejoining.database_cluster_identifier} stopped at the failover. Nothing was changed. Re-protect "
+                "from the newest writer first — a new global database from "
+                f"{d.secondary.database_cluster_identifier}, the primary region rebuilt as its secondary — then fail "
+                "back (docs/runbooks.md, 'Failback after detach-and-promote')")
         if rejoining.database_cluster_arn not in members:
             raise StepRefused(f"{rejoining.database_cluster_identifier} is not in {d.global_cluster_identifier} (it was "
                               "detached during the failover): rebuild the global database from the current writer "
-                              "before failing back (runbook: failback after detach-and-promote)")
+                              "before failing back (docs/runbooks.md, 'Failback after detach-and-promote')")
         writer = next((arn for arn, is_writer in members.items() if is_writer), "none")
         if members[rejoining.database_cluster_arn]:
             return f"{rejoining.database_cluster_identifier} is already the writer"

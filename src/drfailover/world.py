@@ -54,12 +54,24 @@ def _writer_role(d: Deployment, clients: AwsClients) -> str | None:
     clusters = rds.describe_global_clusters(GlobalClusterIdentifier=d.global_cluster_identifier).get("GlobalClusters", [])
     members = clusters[0].get("GlobalClusterMembers", []) if clusters else []
     by_arn = {region.database_cluster_arn: role for role, region in d.regions.items()}
+    # First the secondary detached and promoted (the fallback when managed failover is refused): the old primary
+    # still shows as the global database's writer member, but it was fenced first and the newest writes are here.
+    if detached_writer(d, clients, members):
+        return SECONDARY
     for member in members:
         if member.get("IsWriter") and member.get("DBClusterArn") in by_arn:
             return by_arn[member["DBClusterArn"]]
-    # The secondary may have been detached and promoted (the fallback when managed failover is refused).
-    if d.secondary.database_cluster_arn not in {m.get("DBClusterArn") for m in members}:
-        found = rds.describe_db_clusters(DBClusterIdentifier=d.secondary.database_cluster_identifier).get("DBClusters", [])
-        if found and not found[0].get("GlobalClusterIdentifier"):
-            return SECONDARY
     return None
+
+
+def detached_writer(d: Deployment, clients: AwsClients, members: list[dict] | None = None) -> bool:
+    """Is the secondary's cluster out of the global database and a writer of its own (detached and promoted)?"""
+    rds = clients.get("rds", d.secondary_region)
+    if members is None:
+        clusters = rds.describe_global_clusters(
+            GlobalClusterIdentifier=d.global_cluster_identifier).get("GlobalClusters", [])
+        members = clusters[0].get("GlobalClusterMembers", []) if clusters else []
+    if d.secondary.database_cluster_arn in {m.get("DBClusterArn") for m in members}:
+        return False
+    found = rds.describe_db_clusters(DBClusterIdentifier=d.secondary.database_cluster_identifier).get("DBClusters", [])
+    return bool(found) and not found[0].get("GlobalClusterIdentifier")

@@ -81,6 +81,26 @@ def test_detach_and_promote_only_once_the_old_writer_is_fenced(platform):
     assert platform.desired_count(PRIMARY) == 0, "the old writer's only client was fenced first"
 
 
+def test_after_detach_and_promote_a_failback_refuses_and_changes_nothing(platform):
+    """The newest writes are on the detached secondary; switching the global database back would serve the old
+    primary's data and strand them. Failback must re-protect from the newest writer first: it stops and says so."""
+    d = platform.deployment
+    platform.primary_endpoint_down()
+    platform.aws.faults[d.secondary_region].throttle("FailoverGlobalCluster", times=4, service="rds")
+    failover, _ = platform.run("failover")
+    assert failover.outcome == "done" and platform.calls(d.secondary_region, "RemoveFromGlobalCluster") == 1
+    platform.primary_back()
+    before = {key: n for key, n in _writes(platform).items()}
+    primary_tasks = platform.desired_count(PRIMARY)
+    result, _ = platform.run("failback")
+    assert result.outcome == "refused", result.message
+    assert f"the newest writes are on {d.secondary.database_cluster_identifier}" in result.message
+    assert "Failback after detach-and-promote" in result.message and "Nothing was changed" in result.message
+    assert _writes(platform) == before, "no scaling, switchover or traffic change"
+    assert platform.desired_count(PRIMARY) == primary_tasks == 0
+    assert platform.fence_alarm_state() == "ALARM"  # traffic stays on the secondary, which has the newest writes
+
+
 def test_no_detach_while_the_old_writer_cannot_be_fenced(platform):
     # The primary region does not answer, so its storefront cannot be fenced: detaching would leave two writers.
     d = platform.deployment
