@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from drfailover.control_table import ControlTable, conditional, from_ddb, iso, to_ddb
+from drfailover.control_table import PAGE_REPEAT_S, ControlTable, conditional, from_ddb, iso, to_ddb
 from drfailover.deployment import Deployment
 from drfailover.steps import AwaitingApproval, Step, StepContext
 
 APPROVAL_KEY = {"pk": "approval", "sk": "failover"}
 APPROVAL_TTL_S = 30 * 60  # an approval older than this is stale: the situation it judged has moved on
-RENOTIFY_S = 15 * 60  # a standing proposal pages again after this long, not every minute
+RENOTIFY_S = PAGE_REPEAT_S  # a standing proposal pages again after this long, not every minute
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The DynamoDB control table of the recovery region: its layout, and reading what is in it.
 
 Layout (docs/failover-design.md): lock `pk=lock, sk=failover`; a run's header `pk=run#<id>, sk=header`
-and its steps `sk=step#<nn>#<name>`; traffic state `pk=state, sk=traffic`. A run's writes are in
-drfailover.journal.
+and its steps `sk=step#<nn>#<name>`; traffic state `pk=state, sk=traffic`; when a refusal last paged
+`pk=page, sk=<operation>:<what failed>`. A run's writes are in drfailover.journal.
 """
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from drcore.recovery_model import FAILOVER_LOCK_LEASE_S
 LOCK_KEY = {"pk": "lock", "sk": "failover"}
 TRAFFIC_KEY = {"pk": "state", "sk": "traffic"}
 LEASE_SECONDS = FAILOVER_LOCK_LEASE_S[0]
+# The function runs every minute; what it pages about (a refusal for the same reasons, a standing failover
+# proposal) pages once, then reminds at this interval.
+PAGE_REPEAT_S = 15 * 60
 _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
 
 
@@ -155,6 +158,16 @@ class ControlTable:
             TableName=self.table, Key=to_ddb(LOCK_KEY), ConditionExpression="#v = :seen AND #o = :owner",
             ExpressionAttributeNames={"#v": "version", "#o": "owner"},
             ExpressionAttributeValues=to_ddb({":seen": seen.version, ":owner": seen.owner})))
+
+    def claim_page(self, reason: str, *, every_s: float = PAGE_REPEAT_S) -> bool:
+        """May a page for `reason` go now? True the first time and once `every_s` has passed since the last one
+        (this host's clock: a skewed clock can only send a reminder early or late, never drop the first page)."""
+        now = self.clock()
+        return conditional(lambda: self.client.put_item(
+            TableName=self.table, Item=to_ddb({"pk": "page", "sk": reason[:512], "sentAt": Decimal(str(round(now, 3))),
+                                               "at": iso(now)}),
+            ConditionExpression="attribute_not_exists(pk) OR sentAt < :cutoff",
+            ExpressionAttributeValues=to_ddb({":cutoff": Decimal(str(round(now - every_s, 3)))})))
 
     def run(self, run_id: str) -> tuple[RunHeader | None, dict[str, StepRecord]]:
         items = self.client.query(TableName=self.table, ConsistentRead=True, KeyConditionExpression="pk = :pk",

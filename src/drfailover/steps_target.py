@@ -18,6 +18,7 @@ from __future__ import annotations
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drfailover.clients import RegionUnreachable
+from drfailover.control_table import PAGE_REPEAT_S, ControlTable
 from drfailover.deployment import Deployment
 from drfailover.signals import probe, route53_status
 from drfailover.steps import Step, StepContext, StepRefused
@@ -37,17 +38,19 @@ class CheckTargetCanServe(Step):
                 f"{d.global_cluster_identifier}, fence alarm {d.control.alarm_name} exists")
 
     def run(self, ctx: StepContext) -> str:
-        findings, problems = [], []
+        findings, problems, failed = [], [], []
         for check in (self._endpoint, self._capacity, self._database, self._fence):
             try:
                 ok, text = check(ctx)
             except (ClientError, BotoCoreError, RegionUnreachable) as exc:
                 ok, text = False, f"{check.__name__.strip('_')}: cannot be read ({_short(exc)})"
             (findings if ok else problems).append(text)
+            if not ok:
+                failed.append(check.__name__.strip("_"))
         if problems:
             region = ctx.deployment.regions[self.role].region
             message = f"{region} cannot take over, so nothing was changed: {'; '.join(problems)}"
-            _page(ctx, message)
+            message += _page(ctx, message, f"{ctx.operation}:{region}:{'+'.join(failed)}")
             raise StepRefused(message)
         return "; ".join(findings)
 
@@ -105,17 +108,26 @@ class CheckTargetCanServe(Step):
         return True, f"fence alarm {c.alarm_name} is {alarms[0].get('StateValue')}"
 
 
-def _page(ctx: StepContext, message: str) -> None:
-    """Best effort: the refusal itself is the safe outcome, a failed page must not turn it into a failure."""
+def _page(ctx: StepContext, message: str, reason: str) -> str:
+    """Page the on-call, once per reason and then every PAGE_REPEAT_S (the function refuses every minute while it
+    lasts); a note for the message. Best effort: the refusal itself is the safe outcome, a failed page must not
+    turn it into a failure; when the control table cannot say whether it paged already, it pages."""
     d = ctx.deployment
+    try:
+        table = ControlTable(ctx.clients.get("dynamodb", d.control.region), d.control.table_name)
+        if not table.claim_page(reason):
+            return f"; the on-call was paged for this already (again every {PAGE_REPEAT_S // 60} minutes while it lasts)"
+    except (ClientError, BotoCoreError, RegionUnreachable):
+        pass
     try:
         ctx.clients.get("sns", d.secondary_region).publish(
             TopicArn=d.secondary.alert_topic_arn,
             Subject=f"[{d.environment}] drkit {ctx.operation} refused: target cannot serve"[:100],
             Message=f"drkit {ctx.operation} stopped before any change.\n{message}\n"
                     "Nothing was fenced, scaled or promoted. Fix the target region, then run the operation again.")
+        return "; paged the on-call"
     except (ClientError, BotoCoreError, RegionUnreachable):
-        pass
+        return "; the page could not be sent"
 
 
 def _short(exc: BaseException) -> str:

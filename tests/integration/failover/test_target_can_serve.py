@@ -37,15 +37,38 @@ def test_with_both_regions_unhealthy_a_failover_changes_nothing_and_pages(platfo
     assert platform.desired_count(PRIMARY) == d.primary.desired_count
     assert platform.fence_alarm_state() == "OK"
     assert _writes(platform) == {}
-    assert platform.control_items() == [], "a refusal before the lock leaves no run behind"
+    assert _runs_and_locks(platform) == [], "a refusal before the lock leaves no run behind"
+    assert _pages(platform) == 1 and "paged the on-call" in result.message
+
+
+def test_a_refusal_that_repeats_every_minute_pages_once(platform):
+    """The function runs every minute: while the secondary cannot serve, the same refusal must not page each time."""
+    platform.primary_endpoint_down()
+    platform.storefronts[SECONDARY].set_healthy(False)
+    first, _ = platform.run("failover")
+    second, _ = platform.run("failover")
+    assert (first.outcome, second.outcome) == ("refused", "refused")
     assert _pages(platform) == 1
+    assert "paged for this already" in second.message, second.message
+    # A different reason is news: it pages.
+    platform.storefronts[SECONDARY].set_healthy(True)
+    d = platform.deployment
+    platform.moto("ecs", SECONDARY).update_service(cluster=d.secondary.cluster_name, service=d.secondary.service_name,
+                                                   desiredCount=0)
+    third, _ = platform.run("failover")
+    assert third.outcome == "refused" and "0 tasks running" in third.message
+    assert _pages(platform) == 2
+
+
+def _runs_and_locks(platform) -> list:
+    return [i for i in platform.control_items() if i["pk"]["S"] != "page"]
 
 
 def test_a_switchover_to_an_unhealthy_secondary_changes_nothing(platform):
     platform.storefronts[SECONDARY].set_healthy(False)
     result, _ = platform.run("switchover")
     assert result.outcome == "refused" and "cannot take over" in result.message
-    assert _writes(platform) == {} and platform.control_items() == []
+    assert _writes(platform) == {} and _runs_and_locks(platform) == []
 
 
 def test_stale_outputs_are_found_before_the_first_change(platform):
