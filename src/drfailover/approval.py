@@ -4,7 +4,9 @@ With automation.unplannedFailover "approval" (the default), a scheduled or alarm
 outage and finds the secondary able to serve changes nothing: it records a *proposal* in the control table of the
 recovery region and pages with the exact command that approves it. `drkit approve` records the approval there
 (who, when); the function's next run (at most a minute later) takes it — one run only, by a conditional delete — and
-fails over, still refusing if the primary serves again. An approval not taken within APPROVAL_TTL_S lapses.
+fails over, still refusing if the primary serves again. An approval lapses APPROVAL_TTL_S after the proposal it
+answers last paged: both times are the function's own clock (the proposal is written by the function), never
+compared with the clock of the machine `drkit approve` ran on, which may be minutes off.
 
 Items (docs/failover-design.md, control table): `pk=approval, sk=failover` with state proposed | approved.
 """
@@ -19,7 +21,7 @@ from drfailover.deployment import Deployment
 from drfailover.steps import AwaitingApproval, Step, StepContext
 
 APPROVAL_KEY = {"pk": "approval", "sk": "failover"}
-APPROVAL_TTL_S = 30 * 60  # an approval older than this is stale: the situation it judged has moved on
+APPROVAL_TTL_S = 30 * 60  # after the proposal's last page: the situation a person judged has moved on
 RENOTIFY_S = PAGE_REPEAT_S  # a standing proposal pages again after this long, not every minute
 
 
@@ -91,7 +93,8 @@ class ApprovalBook:
             ExpressionAttributeValues=to_ddb({":approved": "approved", ":at": current.approved_at})))
         if not taken:
             return None  # another run took it
-        if current.approved_at is None or self.table.clock() - current.approved_at > APPROVAL_TTL_S:
+        # The proposal's time and now are both this function's clock; approvedAt is the approver's, shown only.
+        if self.table.clock() - current.proposed_at > APPROVAL_TTL_S:
             return None
         return current
 

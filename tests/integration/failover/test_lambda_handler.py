@@ -3,10 +3,13 @@ decides (drkit approve) before it fails over. Against the emulated platform over
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from drfailover import lambda_handler
+from drfailover.approval import ApprovalBook
+from drfailover.control_table import ControlTable
 from drfailover.deployment import SECONDARY
 from tests.support.cli import drkit
 
@@ -103,6 +106,35 @@ def test_an_approval_recorded_by_drkit_approve_lets_the_next_run_fail_over(funct
     assert answer["approvedBy"].startswith("arn:aws:")
     assert function_env.writer() == d.secondary.database_cluster_arn
     assert _approval_item(function_env) is None, "an approval serves one run"
+
+
+def _approve_from_a_host_whose_clock_is_off_by(platform, seconds: float) -> None:
+    control = platform.deployment.control
+    table = ControlTable(platform.clients.get("dynamodb", control.region), control.table_name,
+                         clock=lambda: time.time() + seconds)
+    ApprovalBook(table).approve("arn:aws:iam::111122223333:user/on-call")
+
+
+def test_an_approval_from_a_laptop_whose_clock_is_40_minutes_slow_still_counts(function_env):
+    function_env.primary_endpoint_down()
+    assert lambda_handler.handle(SCHEDULE)["outcome"] == "awaiting-approval"
+    _approve_from_a_host_whose_clock_is_off_by(function_env, -40 * 60)
+    answer = lambda_handler.handle(SCHEDULE)
+    assert answer["outcome"] == "done", answer["message"]
+
+
+def test_an_approval_of_a_stale_proposal_lapses_even_from_a_clock_that_runs_ahead(function_env):
+    d = function_env.deployment
+    function_env.primary_endpoint_down()
+    assert lambda_handler.handle(SCHEDULE)["outcome"] == "awaiting-approval"
+    # The proposal last paged 31 minutes ago (the function's clock); the approver's clock runs 40 minutes ahead.
+    function_env.moto("dynamodb", SECONDARY).update_item(
+        TableName=d.control.table_name, Key={"pk": {"S": "approval"}, "sk": {"S": "failover"}},
+        UpdateExpression="SET proposedAtEpoch = :t", ExpressionAttributeValues={":t": {"N": str(time.time() - 31 * 60)}})
+    _approve_from_a_host_whose_clock_is_off_by(function_env, 40 * 60)
+    answer = lambda_handler.handle(SCHEDULE)
+    assert answer["outcome"] == "awaiting-approval", answer["message"]  # proposed afresh, paged again
+    assert function_env.writer() == d.primary.database_cluster_arn
 
 
 def test_drkit_approve_with_nothing_proposed_says_so_and_exits_1(function_env):
