@@ -144,8 +144,11 @@ def _rest_routes(signing_name: str) -> tuple[tuple[str, re.Pattern, frozenset, f
         literal = re.sub(r"\{[^}]+\}", "", template)
         regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\+\\\}", r"(?P<\1>.+)", re.escape(template.rstrip("/") or "/"))
         regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", regex)
-        required_keys = frozenset(part.split("=")[0] for part in required.split("&") if part)
         shape = operation.input_shape
+        # Required query members count too: S3's AbortMultipartUpload is DeleteObject's path plus ?uploadId=.
+        required_keys = frozenset(part.split("=")[0] for part in required.split("&") if part) | frozenset(
+            shape.members[m].serialization.get("name", m) for m in (shape.required_members if shape else [])
+            if shape.members[m].serialization.get("location") == "querystring")
         required_headers = frozenset(
             shape.members[m].serialization.get("name", m).lower() for m in (shape.required_members if shape else [])
             if shape.members[m].serialization.get("location") == "header")

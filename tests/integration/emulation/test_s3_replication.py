@@ -18,10 +18,11 @@ def _bucket(emulation, name: str, region: str) -> str:
     return name
 
 
-def _replicate(emulation, source: str, region: str, destination: str, prefix: str = "") -> None:
+def _replicate(emulation, source: str, region: str, destination: str, prefix: str = "", deletes: str = "Disabled"
+               ) -> None:
     emulation.client("s3", region).put_bucket_replication(Bucket=source, ReplicationConfiguration={"Role": ROLE, "Rules": [
         {"ID": f"to-{destination}", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": prefix},
-         "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": {"Bucket": f"arn:aws:s3:::{destination}"}}]})
+         "DeleteMarkerReplication": {"Status": deletes}, "Destination": {"Bucket": f"arn:aws:s3:::{destination}"}}]})
 
 
 def _read(emulation, bucket: str, key: str, region: str) -> bytes | None:
@@ -85,4 +86,15 @@ def test_moto_answers_every_rules_prefix_as_empty(emulation):
     _replicate(emulation, east, PRIMARY, west, prefix="daily/")
     rules = emulation.direct("s3", PRIMARY).get_bucket_replication(Bucket=east)["ReplicationConfiguration"]["Rules"]
     assert rules[0]["Filter"] == {"Prefix": ""}
-    assert emulation.gaps.s3.rules[east] == [("Enabled", "daily/", west)]
+    assert [(r.status, r.prefix, r.destination) for r in emulation.gaps.s3.rules[east]] == [("Enabled", "daily/", west)]
+
+
+@pytest.mark.parametrize("deletes", ["Enabled", "Disabled"])
+def test_a_delete_marker_replicates_only_when_the_rule_says_so(emulation, deletes):
+    east, west = _bucket(emulation, f"orders-east-{deletes.lower()}", PRIMARY), \
+        _bucket(emulation, f"orders-west-{deletes.lower()}", SECONDARY)
+    _replicate(emulation, east, PRIMARY, west, deletes=deletes)
+    s3 = emulation.client("s3", PRIMARY)
+    s3.put_object(Bucket=east, Key="gone.txt", Body=b"x")
+    s3.delete_object(Bucket=east, Key="gone.txt")
+    assert (_read(emulation, west, "gone.txt", SECONDARY) is None) == (deletes == "Enabled")

@@ -10,7 +10,8 @@ replicates an object: the destination bucket stays empty.
   replicated again (AWS does not replicate replicas either, so two rules pointing at each other do not loop).
 - While the source's or the destination's region is unreachable, the copy waits, like S3's own retries;
   `deliver_pending()` (called on every later write and when a region comes back) sends what can go now.
-  Deletes are not replicated (every rule here has DeleteMarkerReplication disabled).
+- A DeleteObject without a version (which puts a delete marker in a versioned bucket) is replicated as a delete
+  marker when the rule enables DeleteMarkerReplication; deleting a version is never replicated (as in AWS).
 """
 from __future__ import annotations
 
@@ -35,13 +36,22 @@ class PendingCopy:
     source_bucket: str
     key: str
     destination_bucket: str
+    delete_marker: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    status: str
+    prefix: str
+    destination: str  # bucket name
+    delete_markers: bool
 
 
 class BucketReplication:
     def __init__(self, moto: "MotoServer", faults: dict[str, "RegionFaults"]):
         self.moto, self.faults = moto, faults
         self.pending: list[PendingCopy] = []
-        self.rules: dict[str, list[tuple[str, str, str]]] = {}  # bucket -> (status, prefix, destination bucket)
+        self.rules: dict[str, list[Rule]] = {}  # bucket -> its rules, as PutBucketReplication sent them
         self.delivered = 0
         self._lock = threading.RLock()
 
@@ -51,6 +61,7 @@ class BucketReplication:
     def after_hooks(self) -> dict:
         hooks = {("s3", action): self.replicate for action in _WRITES}
         hooks[("s3", "PutBucketReplication")] = self.remember_rules
+        hooks[("s3", "DeleteObject")] = self.replicate_delete
         return hooks
 
     def remember_rules(self, request: AwsRequest, response: ProxyResponse, context: "GapContext") -> ProxyResponse:
@@ -69,6 +80,15 @@ class BucketReplication:
         self.deliver_pending()
         return response
 
+    def replicate_delete(self, request: AwsRequest, response: ProxyResponse, context: "GapContext") -> ProxyResponse:
+        bucket, key = request.path_params.get("Bucket"), request.path_params.get("Key")
+        if response.ok and bucket and key and "versionid" not in request.query_params():
+            with self._lock:
+                self.pending.extend(PendingCopy(bucket, key, rule.destination, delete_marker=True)
+                                    for rule in self._matching(bucket, key) if rule.delete_markers)
+        self.deliver_pending()
+        return response
+
     def deliver_pending(self) -> int:
         """Copy every pending object whose two regions answer now; the number copied."""
         with self._lock:
@@ -84,11 +104,18 @@ class BucketReplication:
             return copied
 
     def _destinations(self, bucket: str, key: str) -> list[str]:
+        return [rule.destination for rule in self._matching(bucket, key)]
+
+    def _matching(self, bucket: str, key: str) -> list[Rule]:
         with self._lock:
             rules = list(self.rules.get(bucket, []))
-        return [destination for status, prefix, destination in rules if status == "Enabled" and key.startswith(prefix)]
+        return [rule for rule in rules if rule.status == "Enabled" and key.startswith(rule.prefix)]
 
     def _copy(self, copy: PendingCopy) -> None:
+        if copy.delete_marker:
+            self.moto.client("s3", self._region(copy.destination_bucket)).delete_object(
+                Bucket=copy.destination_bucket, Key=copy.key)
+            return
         source = self.moto.client("s3", self._region(copy.source_bucket))
         try:
             read = source.get_object(Bucket=copy.source_bucket, Key=copy.key)
@@ -109,8 +136,8 @@ class BucketReplication:
         return location or "us-east-1"
 
 
-def _rules_of(body: bytes) -> list[tuple[str, str, str]]:
-    """(status, prefix, destination bucket) of each rule of a ReplicationConfiguration document."""
+def _rules_of(body: bytes) -> list[Rule]:
+    """The rules of a ReplicationConfiguration document."""
     root = ElementTree.fromstring(body)
     namespace = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
 
@@ -121,5 +148,6 @@ def _rules_of(body: bytes) -> list[tuple[str, str, str]]:
     rules = []
     for rule in root.findall(f"{namespace}Rule"):
         prefix = text(rule, "Filter/Prefix") or text(rule, "Filter/And/Prefix") or text(rule, "Prefix")
-        rules.append((text(rule, "Status"), prefix, text(rule, "Destination/Bucket").rsplit(":", 1)[-1]))
+        rules.append(Rule(text(rule, "Status"), prefix, text(rule, "Destination/Bucket").rsplit(":", 1)[-1],
+                          delete_markers=text(rule, "DeleteMarkerReplication/Status") == "Enabled"))
     return rules
