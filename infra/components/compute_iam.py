@@ -7,16 +7,14 @@ credentials never reach customer data.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Mapping
 
 import pulumi
 import pulumi_aws as aws
 
+from drcore.stack_config.model import PRIVATE_ECR_IMAGE  # <account>.dkr.ecr.<region>.amazonaws.com/<repository>
 from infra.context import RegionContext, policy_json
 
-# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
-_PRIVATE_ECR = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 DYNAMODB_ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                          "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
                          "dynamodb:ConditionCheckItem"]
@@ -34,7 +32,7 @@ def ecs_tasks_trust(ctx: RegionContext) -> pulumi.Output[str]:
 
 def image_pull_statements(image: str) -> list[dict]:
     """ECR pull rights for a private ECR image; none for public registries, which need no credentials."""
-    match = _PRIVATE_ECR.match(image)
+    match = PRIVATE_ECR_IMAGE.match(image)
     if not match:
         return []
     account, region, repository = match.groups()

@@ -83,7 +83,7 @@ class Storefront(pulumi.ComponentResource):
             ctx.name("storefront-logs"), name=f"/ecs/{ctx.name('storefront')}", kms_key_id=args.log_kms_key_arn,
             retention_in_days=LOG_RETENTION_DAYS, opts=ctx.opts(self))
         exec_role, exec_policy = execution_role(
-            self, ctx, image=container_image(compute).image, log_group_arn=log_group.arn,
+            self, ctx, image=container_image(compute, ctx.region).image, log_group_arn=log_group.arn,
             secret_arns=[args.app_secret_arn],  # not the master secret: the app logs in with IAM tokens
             secrets_key_arn=args.data_key_arns.get("platform", args.log_kms_key_arn))
         app_role, app_policy = task_role(self, ctx, table_arns=args.table_arns, bucket_arns=args.bucket_arns,
@@ -148,7 +148,7 @@ class Storefront(pulumi.ComponentResource):
             **{_env_key("TABLE", logical): name for logical, name in args.table_names.items()},
             **{_env_key("BUCKET", purpose): name for purpose, name in args.bucket_names.items()},
         }
-        image = container_image(compute)
+        image = container_image(compute, ctx.region)
         container = {
             "name": CONTAINER_NAME, "image": image.image, "essential": True,
             **({"command": image.command} if image.command else {}), **({"user": image.user} if image.user else {}),

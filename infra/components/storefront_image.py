@@ -24,8 +24,8 @@ class ContainerImage:
     user: str | None = None  # None: the image's own user
 
 
-def container_image(compute: ComputeConfig) -> ContainerImage:
+def container_image(compute: ComputeConfig, region: str) -> ContainerImage:
     if not compute.uses_placeholder:
-        return ContainerImage(image=compute.image)
+        return ContainerImage(image=compute.image_in(region))
     return ContainerImage(image=PLACEHOLDER_BASE_IMAGE, command=["python3", "-c", PLACEHOLDER_SOURCE.read_text()],
                           user=NOBODY)

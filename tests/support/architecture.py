@@ -45,6 +45,8 @@ EDITS = {  # dotted config key -> value, applied to prod's config
     "accountId": ACCOUNT_ID,
     "network.zoneNames": {"primary": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
                           "secondary": ["eu-central-1a", "eu-central-1b", "eu-central-1c"]},
+    # The reference storefront's image, pushed to each region's ECR (storefront/README.md).
+    "compute.image": f"{ACCOUNT_ID}.dkr.ecr.{{region}}.amazonaws.com/storefront:1.0.0",
 }
 STACKS = ["dev", "prod", EDITED]
 PRIMARY, SECONDARY, GLOBAL = "primary", "secondary", "global"

@@ -51,30 +51,70 @@ class LocalPostgres:
                               timeout=30, check=check)
 
 
+class _Servers:
+    """initdb/pg_ctl/pg_basebackup in one temp directory, as the postgres user when running as root."""
+
+    def __init__(self) -> None:
+        self.bin_dir = server_bin_dir()
+        assert self.bin_dir is not None, missing_reason()
+        # Its own temp directory: pytest's are private to root, which the postgres user could not enter.
+        self.directory = Path(tempfile.mkdtemp(prefix="drkit-postgres-"))
+        self.sockets = self.directory / "sockets"
+        self.sockets.mkdir(parents=True)
+        self.as_user: dict = {}
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            for path in (self.directory, self.sockets):
+                os.chown(path, account.pw_uid, account.pw_gid)
+            self.as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        self.started: list[Path] = []
+
+    def run(self, tool: str, *args: str) -> None:
+        done = subprocess.run([str(self.bin_dir / tool), *args], capture_output=True, text=True, timeout=60,
+                              cwd=self.directory, **self.as_user)
+        assert done.returncode == 0, f"{tool} failed: {done.stderr.strip() or done.stdout.strip()}"
+
+    def initdb(self, name: str) -> Path:
+        data = self.directory / name
+        self.run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        return data
+
+    def start(self, data: Path, port: int, *settings: str) -> LocalPostgres:
+        options = " ".join([f"-p {port} -k {self.sockets} -c listen_addresses='' -c fsync=off",
+                            *(f"-c {setting}" for setting in settings)])
+        self.run("pg_ctl", "-D", str(data), "-o", options, "-l", str(data.parent / f"{data.name}.log"), "-w", "start")
+        self.started.append(data)
+        return LocalPostgres(socket_dir=self.sockets, port=port)
+
+    def stop_all(self) -> None:
+        for data in reversed(self.started):
+            subprocess.run([str(self.bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                           capture_output=True, timeout=60, cwd=self.directory, **self.as_user)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 @contextmanager
 def local_postgres(port: int = 54329) -> Iterator[LocalPostgres]:
-    bin_dir = server_bin_dir()
-    assert bin_dir is not None, missing_reason()
-    # Its own temp directory: pytest's are private to root, which the postgres user could not enter.
-    directory = Path(tempfile.mkdtemp(prefix="drkit-postgres-"))
-    data, sockets = directory / "data", directory / "sockets"
-    sockets.mkdir(parents=True)
-    as_user: dict = {}
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
-        for path in (directory, sockets):
-            os.chown(path, account.pw_uid, account.pw_gid)
-        as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-
-    def run(*args: str) -> None:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=directory, **as_user)
-        assert done.returncode == 0, f"{Path(args[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}"
-
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
-    options = f"-p {port} -k {sockets} -c listen_addresses='' -c fsync=off"
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(directory / "server.log"), "-w", "start")
+    servers = _Servers()
     try:
-        yield LocalPostgres(socket_dir=sockets, port=port)
+        yield servers.start(servers.initdb("data"), port)
     finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(directory, ignore_errors=True)
+        servers.stop_all()
+
+
+@contextmanager
+def streaming_pair(primary_port: int = 54331, standby_port: int = 54332) -> Iterator[tuple[LocalPostgres,
+                                                                                            LocalPostgres]]:
+    """A primary and a hot standby replicating from it over streaming replication through a slot: the standby
+    answers reads, `pg_is_in_recovery()` is true there, and writes fail until it is promoted."""
+    servers = _Servers()
+    try:
+        primary = servers.start(servers.initdb("primary"), primary_port, "wal_level=replica",
+                                "max_wal_senders=4", "max_replication_slots=4")
+        standby_data = servers.directory / "standby"
+        servers.run("pg_basebackup", "-h", str(servers.sockets), "-p", str(primary_port), "-U", "postgres",
+                    "-D", str(standby_data), "-R", "-X", "stream", "-C", "-S", "standby", "--no-sync")
+        standby = servers.start(standby_data, standby_port, "hot_standby=on")
+        yield primary, standby
+    finally:
+        servers.stop_all()

@@ -36,6 +36,10 @@ class NetworkConfig:
 # storefront's image is pushed; it answers these health paths only.
 PLACEHOLDER_IMAGE = "placeholder"
 PLACEHOLDER_HEALTH_PATHS = ("/health/live", "/health/deep")
+# Written in compute.image where the region goes: each region's tasks pull from their own region's registry, so
+# the recovery region can start tasks while the primary region (and its ECR) is gone.
+REGION_IN_IMAGE = "{region}"
+PRIVATE_ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+|\{region\})\.amazonaws\.com/([^:@]+)")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,10 @@ class ComputeConfig:
     @property
     def uses_placeholder(self) -> bool:
         return self.image == PLACEHOLDER_IMAGE
+
+    def image_in(self, region: str) -> str:
+        """The image the tasks of `region` run: compute.image with {region} filled in."""
+        return self.image.replace(REGION_IN_IMAGE, region)
 
 
 @dataclass(frozen=True)

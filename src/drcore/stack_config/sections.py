@@ -8,8 +8,8 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (CONFIG_RECORDER_MODES, MIN_OUTAGE_QUORUM, NAME_RE, PLACEHOLDER_HEALTH_PATHS, SIGNAL_SOURCES,
-                    UNPLANNED_FAILOVER_MODES, AuditConfig, AutomationConfig, BackupConfig, ComputeConfig, ConfigError,
+from .model import (CONFIG_RECORDER_MODES, MIN_OUTAGE_QUORUM, NAME_RE, PLACEHOLDER_HEALTH_PATHS, PRIVATE_ECR_IMAGE,
+                    REGION_IN_IMAGE, SIGNAL_SOURCES, UNPLANNED_FAILOVER_MODES, AuditConfig, AutomationConfig, BackupConfig, ComputeConfig, ConfigError,
                     DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig, NetworkConfig)
 
 
@@ -143,6 +143,12 @@ def parse_compute(raw: Any) -> ComputeConfig:
         max_count=maximum, warm_up_seconds=section.int("warmUpSeconds", 10, 1800, 90),
         health_check_path=section.str("healthCheckPath", "/health/deep", r"/[A-Za-z0-9/_.-]*", "a URL path starting with /"),
     )
+    ecr = PRIVATE_ECR_IMAGE.match(config.image)
+    if ecr and ecr.group(2) != REGION_IN_IMAGE:
+        raise ConfigError("compute.image", f"pulls from ECR in {ecr.group(2)} for both regions, so the recovery region "
+                          f"could not start tasks while {ecr.group(2)} is down",
+                          f"write {REGION_IN_IMAGE} for the region ({ecr.group(1)}.dkr.ecr.{REGION_IN_IMAGE}.amazonaws.com/"
+                          f"{ecr.group(3)}:...) and push the image to both regions (storefront/README.md)")
     if config.uses_placeholder and config.health_check_path not in PLACEHOLDER_HEALTH_PATHS:
         raise ConfigError("compute.healthCheckPath", f"is '{config.health_check_path}', which the placeholder "
                           "storefront does not serve", f"use {' or '.join(PLACEHOLDER_HEALTH_PATHS)}, or set "

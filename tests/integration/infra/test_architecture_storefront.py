@@ -14,8 +14,9 @@ import urllib.request
 
 import pytest
 
-from tests.support.architecture import (LISTENER, PRIMARY, ROLES, SCALING_TARGET, SECONDARY, STACKS, arn_region, only,
-                                        region_alb, region_service, stack)
+from drkit.graph.mocks import ACCOUNT_ID
+from tests.support.architecture import (EDITED, LISTENER, PRIMARY, ROLES, SCALING_TARGET, SECONDARY, STACKS, arn_region,
+                                        only, region_alb, region_service, stack)
 
 
 # -- storefront: ALB, listeners, warm standby --------------------------------------------------------
@@ -148,3 +149,16 @@ def test_the_default_image_answers_its_own_health_check(name):
     finally:
         server.terminate()
         server.wait(timeout=5)
+
+
+def test_each_region_pulls_the_storefront_image_from_its_own_registry():
+    """With the primary region gone, its ECR is gone too: the recovery region's tasks must pull from their own."""
+    s = stack(EDITED)
+    for role in ROLES:
+        region = s.role_regions[role]
+        image = _container(s, role)["image"]
+        assert image == f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/storefront:1.0.0"
+        pulls = [statement for policy in s.in_role("aws:iam/rolePolicy:RolePolicy", role)
+                 if "storefront-execution" in policy.name
+                 for statement in json.loads(policy.inputs["policy"])["Statement"] if statement["Sid"] == "PullImage"]
+        assert [p["Resource"] for p in pulls] == [f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/storefront"]

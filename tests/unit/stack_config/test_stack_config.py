@@ -129,3 +129,16 @@ def test_a_person_decides_unplanned_failover_unless_the_stack_opts_in():
     assert config.automation.unplanned_failover == "approval" and config.automation.outage_quorum == 2
     automatic = parse_stack_config("prod", edited(stack_values("prod"), "automation.unplannedFailover", "automatic"))
     assert automatic.automation.unplanned_failover == "automatic"
+
+
+def test_a_private_ecr_image_must_name_each_regions_own_registry():
+    fixed = "111122223333.dkr.ecr.us-east-1.amazonaws.com/storefront:1.0"
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config("prod", edited(stack_values("prod"), "compute.image", fixed))
+    assert "could not start tasks while us-east-1 is down" in str(raised.value)
+    assert "111122223333.dkr.ecr.{region}.amazonaws.com/storefront" in str(raised.value)
+    per_region = parse_stack_config("prod", edited(stack_values("prod"), "compute.image", fixed.replace(
+        "us-east-1", "{region}")))
+    assert per_region.compute.image_in("us-west-2") == "111122223333.dkr.ecr.us-west-2.amazonaws.com/storefront:1.0"
+    public = parse_stack_config("prod", edited(stack_values("prod"), "compute.image", "ghcr.io/example/shop:1"))
+    assert public.compute.image_in("us-west-2") == "ghcr.io/example/shop:1"
