@@ -65,12 +65,11 @@ def pair() -> Iterator[tuple[LocalPostgres, LocalPostgres]]:
     reason = missing_reason()
     if reason:
         pytest.skip(reason)
-    with streaming_pair(free_port(), free_port()) as (primary, standby):
-        # Aurora's rds_iam role, the database, then the bootstrap task's own SQL as the master user.
-        primary.psql("CREATE ROLE rds_iam")
-        primary.psql(f"CREATE DATABASE {DATABASE}")
-        primary.psql(app_role_sql(DATABASE), database=DATABASE)
-        yield primary, standby
+    # Aurora's rds_iam role, the database, then the bootstrap task's own SQL as the master user.
+    setup = [("postgres", "CREATE ROLE rds_iam"), ("postgres", f"CREATE DATABASE {DATABASE}"),
+             (DATABASE, app_role_sql(DATABASE))]
+    with streaming_pair(setup) as servers:
+        yield servers.servers["primary"], servers.servers["secondary"]
 
 
 @pytest.fixture(scope="module")
