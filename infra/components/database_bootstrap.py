@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from drcore.database_access import app_role_sql
 from infra.components.compute_iam import ecs_tasks_trust
-from infra.components.database_access import app_role_sql
 from infra.context import RegionContext, policy_json
 
 # psql of the newest major can talk to every older server; the image is only a client here.

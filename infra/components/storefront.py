@@ -15,10 +15,10 @@ from typing import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from drcore.database_access import APP_DATABASE_USER
 from drcore.platform import SECONDARY
 from drcore.stack_config import StackConfig
 from infra.components.compute_iam import execution_role, task_role
-from infra.components.database_access import APP_DATABASE_USER
 from infra.components.network import Network
 from infra.components.storefront_image import container_image
 from infra.components.web_firewall import web_firewall

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from drcore.errors import UsageError
-from drkit.drill.scenarios import SCENARIOS, chosen
+from drkit.drill.scenarios import SCENARIOS, DrillSettings, chosen
 from drkit.project import find_project
 from drkit.stacks import load_stack
 
@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--scenario", action="append", choices=[*SCENARIOS, "all"], metavar="S",
                         help=f"scenario to run, repeatable: {', '.join(SCENARIOS)} or all "
                              "(default: region-loss-failover then failback)")
+    parser.add_argument("--database", choices=("postgres", "emulated"), default="postgres",
+                        help="postgres (default): orders in a real PostgreSQL primary and streaming standby through "
+                             "the reference storefront; emulated: a DynamoDB stand-in, where PostgreSQL is not installed")
     parser.set_defaults(handler=run)
 
 
@@ -45,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("only local drills exist: pass --local (a drill against a live account would fail over "
                          "production; use 'drkit switchover' for that, see docs/runbooks.md)")
     scenarios = chosen(args.scenario)
+    if args.database == "postgres":
+        from drkit.emulation.postgres import missing_reason
+
+        reason = missing_reason()
+        if reason:
+            raise UsageError(f"the drill's database is a real PostgreSQL pair: {reason}; install Debian's postgresql "
+                             "package, or pass --database emulated")
     stack = load_stack(args.stack)
     out = args.out or find_project().root / "build" / "drills" / args.stack
     try:
@@ -56,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"drkit drill: running the program offline for stack '{args.stack}' (the emulation is created from its "
           "graph)", file=sys.stderr, flush=True)
     graph = run_program(stack.project.main, stack.project.name, args.stack, stack.raw)
-    drill = run_drill(args.stack, stack.config, graph, scenarios)
+    drill = run_drill(args.stack, stack.config, graph, scenarios, DrillSettings(database=args.database))
     written = write_records(drill, out, titles)
     page = write_html(out / f"{drill.started_at_stamp}-drill.html", [record for record, _ in written], stack=args.stack,
                       passed=drill.passed, environment_seconds=drill.environment_seconds,

@@ -102,8 +102,9 @@ class _CappedWaiter(Waiter):
 class _Session:
     """One running emulated environment and where its traffic is."""
 
-    def __init__(self, stack: str, config, graph: Graph, progress: TextIO):
+    def __init__(self, stack: str, config, graph: Graph, progress: TextIO, settings: DrillSettings):
         self.stack, self.config, self.graph, self.progress = stack, config, graph, progress
+        self.settings = settings
         self.env: EmulatedEnvironment | None = None
         self.deployment: Deployment | None = None
         self.serving: str | None = None
@@ -112,8 +113,8 @@ class _Session:
 
     def fresh(self) -> float:
         self.stop()
-        env = EmulatedEnvironment(self.stack, graph=self.graph, progress=lambda line: print(
-            f"drkit drill: {line}", file=self.progress, flush=True))
+        env = EmulatedEnvironment(self.stack, graph=self.graph, database=self.settings.database,
+                                  progress=lambda line: print(f"drkit drill: {line}", file=self.progress, flush=True))
         self.env = env.start()
         self.deployment = deployment_from_outputs(env.outputs, f"emulated stack '{self.stack}'", self.config)
         self.serving = PRIMARY
@@ -130,7 +131,7 @@ def run_drill(stack: str, config, graph: Graph, scenarios: list[Scenario], setti
               progress: TextIO | None = None) -> DrillRun:
     settings, progress = settings or DrillSettings(), progress or sys.stderr
     run = DrillRun(stack, settings, time.time())
-    session = _Session(stack, config, graph, progress)
+    session = _Session(stack, config, graph, progress, settings)
     try:
         for scenario in scenarios:
             if session.env is None or (session.serving != scenario.source_role and scenario.source_role == PRIMARY):

@@ -30,6 +30,9 @@ class DrillSettings:
     unreachable_hang_s: float = 5.0  # a blackholed endpoint resets connections after this long
     rto_target_s: float | None = None  # None: the stack's recoveryTargets.regionLoss.rtoMinutes
     rpo_target_s: float | None = None  # None: the regionLoss RPO of the orders' tier (sessions); planned moves: 0
+    # "postgres": orders in a real PostgreSQL pair through the reference storefront (drkit.emulation.environment);
+    # "emulated": the DynamoDB stand-in, for machines without PostgreSQL.
+    database: str = "postgres"
 
 
 @dataclass(frozen=True)

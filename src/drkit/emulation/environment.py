@@ -19,17 +19,21 @@ from typing import Any, Callable
 
 from botocore.config import Config
 
+from drcore.database_access import APP_DATABASE_USER, RDS_IAM_ROLE, app_role_sql
 from drcore.errors import UsageError
 from drcore.platform import ROLES
 from drfailover.dns_answer import DNS_ENDPOINT_KEY
+from drkit.emulation.database_engine import RealDatabases
 from drkit.emulation.dns_server import DnsDataPlane
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapFillers
 from drkit.emulation.health_endpoints import HealthEndpoint
 from drkit.emulation.materialize import Materialized, materialize
 from drkit.emulation.moto_server import DEFAULT_ACCOUNT, MotoServer, new_client
+from drkit.emulation.postgres import PostgresPair
 from drkit.emulation.proxy import Call, RegionalProxy
 from drkit.emulation.replication_metrics import publish_replication_lag, replication_metrics
+from drkit.emulation.storefront_process import StorefrontProcess
 from drkit.graph.resource_graph import Graph
 
 # The endpoints-map key of the global services' endpoint (Route 53), apart from every region's, so a
@@ -44,16 +48,27 @@ def _stderr(message: str) -> None:
     print(f"emulation: {message}", file=sys.stderr, flush=True)
 
 
+DATABASES = ("emulated", "postgres")
+
+
 class EmulatedEnvironment:
-    def __init__(self, stack: str, *, graph: Graph | None = None, progress: Callable[[str], None] | None = _stderr):
-        self.stack = stack
+    """`database`: "emulated" — orders in the DynamoDB table behind a stand-in endpoint per region
+    (health_endpoints.py); "postgres" — two real PostgreSQL servers replicating across a link with latency, and the
+    reference storefront (storefront/) per region on them: what a drill measures customers by."""
+
+    def __init__(self, stack: str, *, graph: Graph | None = None, progress: Callable[[str], None] | None = _stderr,
+                 database: str = "emulated"):
+        if database not in DATABASES:
+            raise UsageError(f"database must be one of {', '.join(DATABASES)}, not {database!r}")
+        self.stack, self.database = stack, database
         self.graph = graph
         self.progress = progress or (lambda _: None)
         self.moto: MotoServer | None = None
         self.faults: dict[str, RegionFaults] = {}
         self.gaps: GapFillers | None = None
         self.proxies: dict[str, RegionalProxy] = {}
-        self.health: dict[str, HealthEndpoint] = {}
+        self.health: dict[str, HealthEndpoint | StorefrontProcess] = {}
+        self.databases: RealDatabases | None = None
         self.dns: DnsDataPlane | None = None
         self.materialized = Materialized()
         self.startup_seconds = 0.0
@@ -89,7 +104,10 @@ class EmulatedEnvironment:
             self.dns = DnsDataPlane(self.gaps).start()
             regional = {key: url for key, url in self.endpoints.items() if key not in (GLOBAL_ENDPOINT, DNS_ENDPOINT_KEY)}
             self.materialized = materialize(self.graph, regional, account, self.progress)
-            self._start_health_endpoints()
+            if self.database == "postgres":
+                self._start_real_storefronts()
+            else:
+                self._start_health_endpoints()
             self.set_replication_lag(BASELINE_REPLICATION_LAG_SECONDS)
         except BaseException:
             self.stop()
@@ -102,6 +120,9 @@ class EmulatedEnvironment:
         """Stop everything this environment started; safe to call twice and after a failed start."""
         for endpoint in self.health.values():
             endpoint.close()
+        if self.databases is not None:
+            self.databases.pair.stop()
+            self.databases = None
         for proxy in self.proxies.values():
             proxy.stop()
         if self.dns is not None:
@@ -119,6 +140,31 @@ class EmulatedEnvironment:
             alb = self.outputs["regions"][role].get("albDnsName")
             if isinstance(alb, str) and alb:
                 self.gaps.health.register_probe(alb, endpoint.url)
+
+    def _start_real_storefronts(self) -> None:
+        name = self._database_name()
+        self.progress("starting PostgreSQL (primary + streaming standby) and the storefront per region")
+        pair = PostgresPair()
+        self.databases = RealDatabases(pair, {self.region(role): role for role in ROLES})
+        pair.start([("postgres", f"CREATE ROLE {RDS_IAM_ROLE}"), ("postgres", f"CREATE DATABASE {name}"),
+                    (name, app_role_sql(name))])
+        self.gaps.rds.databases = self.databases
+        tables = {str(k): str(v) for k, v in (self.outputs.get("tableNames") or {}).items()}
+        for role in ROLES:
+            region = self.region(role)
+            storefront = StorefrontProcess(role, region, pair.servers[role], name, APP_DATABASE_USER,
+                                           self.proxies[region].url, tables)
+            self.health[role] = storefront.start()
+            alb = self.outputs["regions"][role].get("albDnsName")
+            if isinstance(alb, str) and alb:
+                self.gaps.health.register_probe(alb, storefront.url)
+
+    def _database_name(self) -> str:
+        names = {c.inputs.get("databaseName") for c in self.graph.of_type("aws:rds/cluster:Cluster")} - {None}
+        if len(names) != 1:
+            raise UsageError(f"stack '{self.stack}' has no single Aurora database name ({sorted(names)}); the real "
+                             "databases need the clusters' databaseName")
+        return names.pop()
 
     def _orders_table(self) -> tuple[str, str, str | None]:
         names = self.outputs.get("tableNames") or {}
@@ -183,14 +229,26 @@ class EmulatedEnvironment:
         self.health[role].set_healthy(True)
 
     def region_outage(self, role: str, mode: str = "refuse") -> None:
-        """The whole region of `role` is gone: its AWS endpoint and its load balancer stop answering."""
+        """The whole region of `role` is gone: its AWS endpoint and its load balancer stop answering; with real
+        databases its storefront and its PostgreSQL are killed (SIGKILL) and the cross-region link is cut."""
         self.fault(role).make_unreachable(mode)
         self.health[role].set_reachable(False)
+        if self.databases is not None:
+            self.databases.region_lost(self.region(role))
 
     def region_recovered(self, role: str) -> None:
         self.fault(role).make_reachable()
+        if self.databases is not None:  # its server comes back first, as a standby of the writer elsewhere
+            self.databases.region_back(self.region(role))
         self.health[role].set_reachable(True)
         self.gaps.s3.deliver_pending()  # S3 retries replication to a region that was gone
+
+    def cut_link(self) -> None:
+        """The cross-region link drops: the standby stops receiving WAL (real databases only)."""
+        if self.databases is None:
+            raise UsageError("only the real databases (database='postgres') replicate over a link")
+        for link in self.databases.pair.links.values():
+            link.cut()
 
     def set_replication_lag(self, seconds: float) -> None:
         """Publish the replication lag of every replicated store, as AWS's own metrics would show it."""

@@ -136,8 +136,8 @@ def test_files_that_never_reach_the_primary_fail_the_failback(dev):
 
 def test_orders_that_never_replicated_are_counted_as_lost(dev):
     def replication_stalls(env, settings):
-        env.gaps.tables.pause()  # writes queue in the primary and never reach the secondary before it is lost
-        return "DynamoDB replication paused"
+        env.cut_link()  # orders commit in the primary's PostgreSQL and never reach the standby before it is lost
+        return "cross-region link cut"
 
     scenario = dataclasses.replace(SCENARIOS["region-loss-failover"], prepare=replication_stalls)
     run, _ = _drill(dev, [scenario], DrillSettings(rpo_target_s=0.0))

@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
+from drcore.database_access import APP_DATABASE_USER, APP_SCHEMA
 from drkit.graph.mocks import ACCOUNT_ID
-from infra.components.database_access import APP_DATABASE_USER, APP_SCHEMA
 from tests.support.architecture import DB_CLUSTER, ROLE, ROLES, STACKS, only, stack
 from tests.support.postgres import local_postgres, missing_reason
 

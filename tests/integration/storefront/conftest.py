@@ -11,8 +11,8 @@ from typing import Iterator
 import pytest
 import uvicorn
 
+from drcore.database_access import APP_DATABASE_USER, app_role_sql
 from drkit.emulation.moto_server import MotoServer
-from infra.components.database_access import APP_DATABASE_USER, app_role_sql
 from storefront.app import create_app
 from storefront.settings import Settings
 from tests.support.postgres import LocalPostgres, missing_reason, streaming_pair

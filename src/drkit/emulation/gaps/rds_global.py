@@ -12,6 +12,12 @@ or two; the automation's own time is what a drill measures):
   unreachable; the old writer stays a member as a reader (AWS demotes it when its region recovers);
 - switchover (SwitchoverGlobalCluster, or FailoverGlobalCluster without AllowDataLoss): refused with
   InvalidGlobalClusterStateFault while the writer's region is unreachable, as AWS needs it healthy.
+
+With a `databases` engine attached (drkit.emulation.database_engine: real PostgreSQL servers behind the
+clusters), each move also moves the real writer: a switchover waits until the target has replayed everything
+the writer flushed (refused if it cannot catch up), then promotes it; a failover promotes at once, losing what
+had not crossed; detaching promotes the detached cluster and leaves the old writer writable. Without one, only
+the flags move.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ GLOBAL_STORE_REGION = "us-east-1"  # where moto keeps every global cluster, whic
 class GlobalClusterFailover:
     def __init__(self, moto: "MotoServer", faults: dict[str, "RegionFaults"]):
         self.moto, self.faults = moto, faults
+        self.databases: Any = None  # drkit.emulation.database_engine.RealDatabases, when real servers stand behind
         self._lock = threading.Lock()
         self.operations: list[dict[str, Any]] = []  # what was done, for tests and drill reports
 
@@ -74,10 +81,16 @@ class GlobalClusterFailover:
                 return error_response(request, "InvalidGlobalClusterStateFault", f"Switchover needs the primary "
                                       f"cluster {writer.db_cluster_arn} to be available; use FailoverGlobalCluster "
                                       "with AllowDataLoss to fail over from an unavailable primary.")
+            moved = ""
+            if self.databases is not None:
+                problem, moved = self.databases.move_writer(writer.region if writer is not None else None,
+                                                            target.region, planned=planned)
+                if problem:
+                    return error_response(request, "InvalidGlobalClusterStateFault", problem)
             if writer is not None:
                 writer.is_writer = False
             target.is_writer = True
-            self.operations.append({"action": request.action, "planned": planned, "at": time.time(),
+            self.operations.append({"action": request.action, "planned": planned, "at": time.time(), "databases": moved,
                                     "globalClusterIdentifier": global_id,
                                     "from": writer.db_cluster_arn if writer is not None else None,
                                     "to": target.db_cluster_arn})
@@ -98,6 +111,8 @@ class GlobalClusterFailover:
                 return error_response(request, "InvalidGlobalClusterStateFault", "The primary cluster can be "
                                       "removed only after every secondary cluster is removed.")
             rendered_before = self._rendered(global_id)
+            if self.databases is not None:
+                self.databases.detach(member.region)
             global_cluster.members.remove(member)
             member.global_cluster_identifier = None
             member.is_writer = True  # detached from the global database, it is a standalone writable cluster
