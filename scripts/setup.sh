@@ -16,7 +16,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $("$python" --version)" >&2
   "$python" -m venv .venv
 fi
-files="requirements.txt constraints.txt pyproject.toml policypack/requirements.txt"
+files="requirements.txt storefront/requirements.txt constraints.txt pyproject.toml policypack/requirements.txt"
 [ "$want_dev" = "--dev" ] && files="$files requirements-dev.txt"
 stamp=".venv/.drkit-installed${want_dev:+-dev}"
 digest=$(cat $files | sha256sum | cut -d' ' -f1)
