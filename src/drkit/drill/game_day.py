@@ -21,6 +21,7 @@ from drfailover.plan import build_plan
 from drfailover.steps import RunOptions, Waiter
 from drfailover.timeline import result_document
 from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
+from drkit.drill.load import OrderLoad
 from drkit.drill.timeline import Entry, StepFailed, Timeline
 from drkit.drill.traffic import PlacedFile, PlacedOrder, file_in, place_file, place_order, stored_in, wait_for
 from drkit.emulation import EmulatedEnvironment
@@ -47,6 +48,7 @@ class ScenarioResult:
     readiness: ReadinessReport | None = None
     automation: dict[str, Any] | None = None
     emulation_calls: int = 0
+    client: dict[str, Any] | None = None  # what the customers' load saw (drkit.drill.load)
 
     @property
     def passed(self) -> bool:
@@ -150,7 +152,7 @@ def _run_scenario(session: _Session, scenario: Scenario, settings: DrillSettings
     env, d = session.env, session.deployment
     timeline = Timeline(scenario.name, progress)
     rpo_target = settings.rpo_target_s if settings.rpo_target_s is not None else (
-        0.0 if scenario.lossless else d.rpo_target_seconds("sessions"))
+        0.0 if scenario.lossless else d.rpo_target_seconds(settings.orders_tier))
     rto_target = settings.rto_target_s if settings.rto_target_s is not None else d.region_rto_target_seconds()
     result = ScenarioResult(scenario, timeline, d, rto_target, rpo_target)
     mark = env.mark()
@@ -185,6 +187,20 @@ def _exercise(session: _Session, scenario: Scenario, settings: DrillSettings, re
         result.require("readiness", result.readiness.ready, result.readiness.summary())
         if not result.readiness.ready:
             raise StepFailed(f"the secondary was not ready before the drill: {result.readiness.summary()}")
+    load = OrderLoad(env, settings.load_rate_per_s, scenario.name).start() if settings.load_rate_per_s > 0 else None
+    try:
+        _disrupt_and_recover(session, scenario, settings, result, target)
+    finally:
+        if load is not None:
+            load.stop()
+    if load is not None:
+        _judge_customers(scenario, result, load, d.regions[scenario.source_role].region, target)
+    _judge(scenario, result)
+
+
+def _disrupt_and_recover(session: _Session, scenario: Scenario, settings: DrillSettings, result: ScenarioResult,
+                         target: str) -> None:
+    env, d, timeline = session.env, session.deployment, result.timeline
     with timeline.step("place orders") as note:
         for number in range(settings.orders):
             order, what = place_order(env, f"{scenario.name}-before-{number}")
@@ -209,7 +225,27 @@ def _exercise(session: _Session, scenario: Scenario, settings: DrillSettings, re
     _verify(env, scenario, settings, result, target)
     if result.recovered_at is not None:  # customers write files in the region that now serves
         _write_file(session, scenario.target_role, f"{scenario.name}-after", timeline)
-    _judge(scenario, result)
+
+
+def _judge_customers(scenario: Scenario, result: ScenarioResult, load: OrderLoad, source: str, target: str) -> None:
+    """Client-observed RTO and RPO: what the orders placed all along saw, against the targets."""
+    with result.timeline.step("count what customers saw") as note:
+        seen = load.observed(result.disrupted_at, target, scenario.target_role, source)
+        result.client = seen
+        rto = seen["rtoSeconds"]
+        note.detail = (f"{seen['ordersAcknowledged']}/{seen['ordersAttempted']} orders acknowledged at "
+                       f"{seen['ratePerSecond']:g}/s; client RTO {'never' if rto is None else f'{rto:g} s'}; "
+                       f"{seen['lostOrders']} acknowledged orders lost (window {seen['lostWindowSeconds']:g} s)")
+    if result.rto_target_s is not None:
+        result.require("client-rto", rto is not None and rto <= result.rto_target_s,
+                       f"first failed order to first order acknowledged in {target}: "
+                       f"{'never' if rto is None else f'{rto:g} s'}, target {result.rto_target_s:g} s")
+    lost = f"{seen['lostOrders']} of {seen['acknowledgedBySource']} orders acknowledged in {source} missing in {target}"
+    if scenario.lossless:
+        result.require("client-rpo", seen["lostOrders"] == 0, f"{lost}; a planned move must lose none")
+    elif result.rpo_target_s is not None:
+        result.require("client-rpo", seen["lostWindowSeconds"] <= result.rpo_target_s,
+                       f"{lost}, window {seen['lostWindowSeconds']:g} s, target {result.rpo_target_s:g} s")
 
 
 def _write_file(session: _Session, role: str, label: str, timeline: Timeline) -> None:

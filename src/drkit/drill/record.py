@@ -16,10 +16,11 @@ import jsonschema
 from drcore.recovery_model import region_loss_rto_steps
 from drfailover.control_table import iso
 from drkit import __version__
+from drkit.project import find_project
+from drkit.provenance import commit_of
 from drkit.drill.game_day import DrillRun, ScenarioResult
 
 SCHEMA_VERSION = 1
-ORDERS_TIER = "sessions"  # the storefront's orders go to the carts table: DynamoDB, the sessions tier
 
 
 def load_schema() -> dict[str, Any]:
@@ -42,7 +43,9 @@ def scenario_record(run: DrillRun, result: ScenarioResult, titles: dict[str, str
                        "at": iso(result.disrupted_at) if result.disrupted_at else None},
         "recoveredAt": iso(result.recovered_at) if result.recovered_at else None,
         "targets": {"rtoSeconds": result.rto_target_s, "rpoSeconds": result.rpo_target_s,
-                    "rpoTier": "none lost (planned move)" if scenario.lossless else ORDERS_TIER},
+                    "rpoTier": "none lost (planned move)" if scenario.lossless else run.settings.orders_tier},
+        "commit": commit_of(find_project().root),
+        "clientObserved": result.client,
         "reasons": _reasons(result),
         "checks": result.checks,
         "timeline": result.timeline.as_list(),

@@ -33,6 +33,12 @@ class DrillSettings:
     # "postgres": orders in a real PostgreSQL pair through the reference storefront (drkit.emulation.environment);
     # "emulated": the DynamoDB stand-in, for machines without PostgreSQL.
     database: str = "postgres"
+    load_rate_per_s: float = 50.0  # orders per second placed through the record name for the whole scenario; 0: none
+
+    @property
+    def orders_tier(self) -> str:
+        """The regionLoss RPO tier the orders belong to: Aurora's (transactional), or the stand-in's DynamoDB table."""
+        return "transactional" if self.database == "postgres" else "sessions"
 
 
 @dataclass(frozen=True)

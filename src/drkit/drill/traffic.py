@@ -62,12 +62,13 @@ def file_in(env: "EmulatedEnvironment", role: str, placed: PlacedFile) -> bool:
         return False
 
 
-def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+def request_json(url: str, body: dict[str, Any] | None = None, *, timeout: float = HTTP_TIMEOUT_S
+                 ) -> tuple[int, dict[str, Any]]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method="POST" if data else "GET",
                                      headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback only
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
@@ -81,7 +82,7 @@ def place_order(env: "EmulatedEnvironment", label: str) -> tuple[PlacedOrder | N
     if role is None:
         return None, f"{env.outputs['dns']['recordName']} answers no storefront ({env.resolve()})"
     order_id = f"{label}-{uuid.uuid4().hex[:8]}"
-    status, body = _request(env.health[role].url + "/orders", {"orderId": order_id, "sku": "drill", "quantity": 1})
+    status, body = request_json(env.health[role].url + "/orders", {"orderId": order_id, "sku": "drill", "quantity": 1})
     if status != 201:
         return None, f"POST /orders via {role} answered {status}: {body.get('error', body)}"
     return PlacedOrder(order_id, time.time(), body["region"]), f"order {order_id} stored in {body['region']}"
@@ -89,7 +90,7 @@ def place_order(env: "EmulatedEnvironment", label: str) -> tuple[PlacedOrder | N
 
 def stored_in(env: "EmulatedEnvironment", role: str, order_id: str) -> bool:
     """Is the order in `role`'s table (read through that region's storefront, strongly consistent)?"""
-    status, _ = _request(f"{env.health[role].url}/orders/{order_id}")
+    status, _ = request_json(f"{env.health[role].url}/orders/{order_id}")
     return status == 200
 
 

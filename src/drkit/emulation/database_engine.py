@@ -21,9 +21,12 @@ class RealDatabases:
         target, old = self.roles[to_region], self.roles.get(from_region or "")
         record = {"to": target, "from": old, "planned": planned}
         if planned and old is not None:
+            # Writes stop first, then the target catches up with everything acknowledged: nothing is lost.
+            self.pair.fence(old)
             caught_up, flushed, replayed = self.pair.caught_up(target, timeout_s=SWITCHOVER_CATCH_UP_S)
             record.update(writerFlushLsn=flushed, targetReplayLsn=replayed)
             if not caught_up:
+                self.pair.unfence(old)
                 return (f"the cluster in {to_region} replayed up to {replayed} of {flushed} within "
                         f"{SWITCHOVER_CATCH_UP_S:g} s; switchover waits for it to catch up"), ""
         self.pair.promote(target)

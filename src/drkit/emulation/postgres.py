@@ -234,11 +234,26 @@ class PostgresPair:
         """The old writer `role` rejoins as a standby of the current writer: stopped, re-seeded, streaming."""
         server = self.servers[role]
         server.stop("fast")
-        shutil.rmtree(server.data, ignore_errors=True)
+        shutil.rmtree(server.data, ignore_errors=True)  # the fence's read-only setting goes with it
         source = self.servers[self.writer]
         self._tools.run("pg_basebackup", "-h", str(source.socket_dir), "-p", str(source.port), "-U", SUPERUSER,
                         "-D", str(server.data), "-X", "stream", "--no-sync", "--checkpoint=fast")
         self._follow(role, self.writer)
+
+    def fence(self, role: str) -> None:
+        """Stop `role`'s server taking writes without stopping it: new transactions are read-only, and every client
+        session is ended, so a write in flight rolls back (its client gets an error, never an acknowledgement).
+        Aurora's switchover does the same to the old primary before it waits for the secondary."""
+        server = self.servers[role]
+        server.psql("ALTER SYSTEM SET default_transaction_read_only = on")
+        server.psql("SELECT pg_reload_conf()")
+        server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                    "AND pid <> pg_backend_pid()")
+
+    def unfence(self, role: str) -> None:
+        server = self.servers[role]
+        server.psql("ALTER SYSTEM RESET default_transaction_read_only")
+        server.psql("SELECT pg_reload_conf()")
 
     def caught_up(self, standby: str, timeout_s: float = 30.0) -> tuple[bool, str, str]:
         """Wait until `standby` has replayed everything the writer flushed: (caught up, writer LSN, replayed LSN)."""
