@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 from drcore.backup_windows import copy_window_seconds
 from drfailover.clients import AwsClients
@@ -20,73 +19,16 @@ from drfailover.execution import Runner, RunResult
 from drfailover.plan import build_plan
 from drfailover.steps import RunOptions, Waiter
 from drfailover.timeline import result_document
-from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
+from drkit.drill.judgement import judge, judge_customers
 from drkit.drill.load import OrderLoad
+from drkit.drill.results import DrillRun, ScenarioResult
+from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
 from drkit.drill.timeline import Entry, StepFailed, Timeline
-from drkit.drill.traffic import PlacedFile, PlacedOrder, file_in, place_file, place_order, stored_in, wait_for
+from drkit.drill.traffic import PlacedFile, file_in, place_file, place_order, stored_in, wait_for
 from drkit.emulation import EmulatedEnvironment
 from drkit.graph.resource_graph import Graph
-from drkit.readiness.check import ReadinessContext, ReadinessReport, region_extras
+from drkit.readiness.check import ReadinessContext, region_extras
 from drkit.readiness.suite import run_readiness
-
-
-@dataclass
-class ScenarioResult:
-    scenario: Scenario
-    timeline: Timeline
-    deployment: Deployment
-    rto_target_s: float | None
-    rpo_target_s: float | None
-    reasons: list[str] = field(default_factory=list)  # why it failed; empty when it passed
-    checks: list[dict[str, Any]] = field(default_factory=list)  # each requirement: name, passed, detail
-    disrupted_at: float | None = None
-    recovered_at: float | None = None
-    finished_at: float = 0.0
-    orders: list[PlacedOrder] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    counted: bool = False  # whether the orders were looked for on the target (not when the automation failed)
-    readiness: ReadinessReport | None = None
-    automation: dict[str, Any] | None = None
-    emulation_calls: int = 0
-    client: dict[str, Any] | None = None  # what the customers' load saw (drkit.drill.load)
-
-    @property
-    def passed(self) -> bool:
-        return not self.reasons and bool(self.checks) and all(c["passed"] for c in self.checks)
-
-    @property
-    def achieved_rto_s(self) -> float:
-        """Disruption to verified traffic and writes on the target; without recovery, until the drill gave up."""
-        start = self.disrupted_at or self.timeline.origin
-        return round(max(0.0, (self.recovered_at or self.finished_at) - start), 3)
-
-    @property
-    def achieved_rpo_s(self) -> float:
-        """The window of lost writes: from the oldest order missing on the target to the disruption."""
-        lost = [o.placed_at for o in self.orders if o.order_id in self.missing]
-        return round(max(0.0, (self.disrupted_at or time.time()) - min(lost)), 3) if lost else 0.0
-
-    def require(self, name: str, passed: bool, detail: str) -> None:
-        self.checks.append({"name": name, "passed": bool(passed), "detail": detail})
-
-
-@dataclass
-class DrillRun:
-    stack: str
-    settings: DrillSettings
-    started_at: float
-    results: list[ScenarioResult] = field(default_factory=list)
-    environment_seconds: list[float] = field(default_factory=list)  # start-up time of each environment
-    finished_at: float = 0.0
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.results) and all(r.passed for r in self.results)
-
-    @property
-    def started_at_stamp(self) -> str:
-        """UTC start time for file names, sortable."""
-        return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.started_at))
 
 
 class _CappedWaiter(Waiter):
@@ -194,8 +136,8 @@ def _exercise(session: _Session, scenario: Scenario, settings: DrillSettings, re
         if load is not None:
             load.stop()
     if load is not None:
-        _judge_customers(scenario, result, load, d.regions[scenario.source_role].region, target)
-    _judge(scenario, result)
+        judge_customers(scenario, result, load, d.regions[scenario.source_role].region, target)
+    judge(scenario, result)
 
 
 def _disrupt_and_recover(session: _Session, scenario: Scenario, settings: DrillSettings, result: ScenarioResult,
@@ -225,27 +167,6 @@ def _disrupt_and_recover(session: _Session, scenario: Scenario, settings: DrillS
     _verify(env, scenario, settings, result, target)
     if result.recovered_at is not None:  # customers write files in the region that now serves
         _write_file(session, scenario.target_role, f"{scenario.name}-after", timeline)
-
-
-def _judge_customers(scenario: Scenario, result: ScenarioResult, load: OrderLoad, source: str, target: str) -> None:
-    """Client-observed RTO and RPO: what the orders placed all along saw, against the targets."""
-    with result.timeline.step("count what customers saw") as note:
-        seen = load.observed(result.disrupted_at, target, scenario.target_role, source)
-        result.client = seen
-        rto = seen["rtoSeconds"]
-        note.detail = (f"{seen['ordersAcknowledged']}/{seen['ordersAttempted']} orders acknowledged at "
-                       f"{seen['ratePerSecond']:g}/s; client RTO {'never' if rto is None else f'{rto:g} s'}; "
-                       f"{seen['lostOrders']} acknowledged orders lost (window {seen['lostWindowSeconds']:g} s)")
-    if result.rto_target_s is not None:
-        result.require("client-rto", rto is not None and rto <= result.rto_target_s,
-                       f"first failed order to first order acknowledged in {target}: "
-                       f"{'never' if rto is None else f'{rto:g} s'}, target {result.rto_target_s:g} s")
-    lost = f"{seen['lostOrders']} of {seen['acknowledgedBySource']} orders acknowledged in {source} missing in {target}"
-    if scenario.lossless:
-        result.require("client-rpo", seen["lostOrders"] == 0, f"{lost}; a planned move must lose none")
-    elif result.rpo_target_s is not None:
-        result.require("client-rpo", seen["lostWindowSeconds"] <= result.rpo_target_s,
-                       f"{lost}, window {seen['lostWindowSeconds']:g} s, target {result.rpo_target_s:g} s")
 
 
 def _write_file(session: _Session, role: str, label: str, timeline: Timeline) -> None:
@@ -335,20 +256,6 @@ def _verify(env: EmulatedEnvironment, scenario: Scenario, settings: DrillSetting
     result.require("writes", wrote, landed[0] if landed else "not tried: traffic did not move")
     if moved and wrote:
         result.recovered_at = time.time()
-
-
-def _judge(scenario: Scenario, result: ScenarioResult) -> None:
-    rto, rpo = result.achieved_rto_s, result.achieved_rpo_s
-    if result.rto_target_s is not None:
-        result.require("rto", rto <= result.rto_target_s, f"achieved {rto:g} s, target {result.rto_target_s:g} s")
-    lost = f"{len(result.missing)} of {len(result.orders)} orders lost"
-    if scenario.lossless:
-        result.require("rpo", not result.missing, f"{lost}; a planned move must lose none")
-    elif result.rpo_target_s is not None:
-        result.require("rpo", rpo <= result.rpo_target_s, f"{lost}, window {rpo:g} s, target {result.rpo_target_s:g} s")
-    exposure = (result.automation or {}).get("rpoExposure")
-    if exposure:
-        result.require("replication-lag", exposure["withinTargets"], exposure["summary"])
 
 
 def _readiness_context(env: EmulatedEnvironment, session: _Session) -> ReadinessContext:

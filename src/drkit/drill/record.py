@@ -18,7 +18,7 @@ from drfailover.control_table import iso
 from drkit import __version__
 from drkit.project import find_project
 from drkit.provenance import commit_of
-from drkit.drill.game_day import DrillRun, ScenarioResult
+from drkit.drill.results import DrillRun, ScenarioResult
 
 SCHEMA_VERSION = 1
 

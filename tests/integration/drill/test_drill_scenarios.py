@@ -57,6 +57,11 @@ def test_region_loss_failover_then_failback_pass_end_to_end(dev):
     files = next(c for c in failback.checks if c["name"] == "files")
     assert files["passed"] and files["detail"].startswith("2/2 files written in the secondary"), files
     assert next(c for c in failover.checks if c["name"] == "files")["passed"]
+    # What customers saw: orders failed while the primary was gone and recovered in the secondary; the planned
+    # failback lost no acknowledged order (the old writer is fenced before the standby catches up).
+    assert failover.client["ordersFailed"] > 0 and 0 < failover.client["rtoSeconds"] < failover.rto_target_s
+    assert failback.client["ordersAcknowledged"] > 0 and failback.client["lostOrders"] == 0
+    assert {c["name"]: c["passed"] for c in failback.checks}["client-rpo"] is True
     assert len(run.environment_seconds) == 1  # the failback ran where the failover left traffic
     assert "[failback] PASSED" in progress
     assert [t.name for t in set(threading.enumerate()) - before if t.name.startswith("drkit-")] == []
