@@ -58,6 +58,7 @@ class _Session:
     def fresh(self) -> float:
         self.stop()
         env = EmulatedEnvironment(self.stack, graph=self.graph, database=self.settings.database,
+                                  link_latency_s=self.settings.link_latency_s,
                                   progress=lambda line: print(f"drkit drill: {line}", file=self.progress, flush=True))
         self.env = env.start()
         self.deployment = deployment_from_outputs(env.outputs, f"emulated stack '{self.stack}'", self.config)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from drcore.errors import UsageError
 from drcore.platform import PRIMARY, SECONDARY
+from drkit.emulation.link import DEFAULT_ONE_WAY_LATENCY_S
 
 if TYPE_CHECKING:
     from drkit.emulation import EmulatedEnvironment
@@ -34,6 +35,7 @@ class DrillSettings:
     # "emulated": the DynamoDB stand-in, for machines without PostgreSQL.
     database: str = "postgres"
     load_rate_per_s: float = 50.0  # orders per second placed through the record name for the whole scenario; 0: none
+    link_latency_s: float = DEFAULT_ONE_WAY_LATENCY_S  # one way, between the two regions' databases
 
     @property
     def orders_tier(self) -> str:

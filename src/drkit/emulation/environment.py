@@ -28,6 +28,7 @@ from drkit.emulation.dns_server import DnsDataPlane
 from drkit.emulation.faults import RegionFaults
 from drkit.emulation.gaps import GapFillers
 from drkit.emulation.health_endpoints import HealthEndpoint
+from drkit.emulation.link import DEFAULT_ONE_WAY_LATENCY_S
 from drkit.emulation.materialize import Materialized, materialize
 from drkit.emulation.moto_server import DEFAULT_ACCOUNT, MotoServer, new_client
 from drkit.emulation.postgres import PostgresPair
@@ -57,10 +58,10 @@ class EmulatedEnvironment:
     reference storefront (storefront/) per region on them: what a drill measures customers by."""
 
     def __init__(self, stack: str, *, graph: Graph | None = None, progress: Callable[[str], None] | None = _stderr,
-                 database: str = "emulated"):
+                 database: str = "emulated", link_latency_s: float = DEFAULT_ONE_WAY_LATENCY_S):
         if database not in DATABASES:
             raise UsageError(f"database must be one of {', '.join(DATABASES)}, not {database!r}")
-        self.stack, self.database = stack, database
+        self.stack, self.database, self.link_latency_s = stack, database, link_latency_s
         self.graph = graph
         self.progress = progress or (lambda _: None)
         self.moto: MotoServer | None = None
@@ -144,7 +145,7 @@ class EmulatedEnvironment:
     def _start_real_storefronts(self) -> None:
         name = self._database_name()
         self.progress("starting PostgreSQL (primary + streaming standby) and the storefront per region")
-        pair = PostgresPair()
+        pair = PostgresPair(latency_s=self.link_latency_s)
         self.databases = RealDatabases(pair, {self.region(role): role for role in ROLES})
         pair.start([("postgres", f"CREATE ROLE {RDS_IAM_ROLE}"), ("postgres", f"CREATE DATABASE {name}"),
                     (name, app_role_sql(name))])

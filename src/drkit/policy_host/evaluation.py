@@ -110,6 +110,7 @@ class PolicyGate:
         stack_diagnostics, not_applicable = self._client.analyze_stack(list(graph), index)
         diagnostics.extend(stack_diagnostics)
         self.timings["analysis"] = time.perf_counter() - started
+        self._plugin.settle_stderr()
         logs, self._logs_seen = self._plugin.logs[self._logs_seen:], len(self._plugin.logs)
         return GateResult(pack_name=self.info.name, pack_version=self.pack.version, info=self.info,
                           diagnostics=diagnostics, resolved_config=self.resolved,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -75,6 +76,24 @@ class PluginProcess:
     def stderr_tail(self, lines: int = 1) -> str:
         meaningful = [line for line in self.stderr_lines if line.strip()]
         return " | ".join(meaningful[-lines:])
+
+    def settle_stderr(self, timeout_s: float = 1.0) -> None:
+        """Wait (bounded) until the stderr reader has taken everything the pack wrote so far. The pack writes a log
+        line before it answers the call that logged it, so once the pipe is empty and the reader has had a moment,
+        every log of the calls answered so far is in `logs` — on a busy machine the reader can lag behind."""
+        stream = self.process.stderr
+        if stream is None or stream.closed:
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                pending, _, _ = select.select([stream], [], [], 0)
+            except (OSError, ValueError):
+                return
+            if not pending:
+                break
+            time.sleep(0.01)
+        time.sleep(0.02)
 
     def stop(self) -> None:
         _kill_group(self.process)
