@@ -134,6 +134,30 @@ def shared_session() -> boto3.session.Session:
         return _SESSION
 
 
+# Emulators only (drills, tests, the sandbox), like ENDPOINTS_ENV: role -> health URL of the storefront standing
+# behind a load balancer whose DNS name nothing resolves there.
+PROBE_URLS_ENV = "DRKIT_PROBE_URLS"
+
+
+def load_probe_urls(environ: Mapping[str, str] | None = None, roles: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Probe URLs from $DRKIT_PROBE_URLS; {} when unset (then each role's load balancer is probed)."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(PROBE_URLS_ENV)
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"${PROBE_URLS_ENV} is not JSON ({exc}); write an object of role -> http(s) URL") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) and v.startswith(("http://", "https://"))
+                                             for v in data.values()):
+        raise UsageError(f"${PROBE_URLS_ENV} must be a JSON object of role -> http(s) URL")
+    unknown = sorted(set(data) - set(roles)) if roles is not None else []
+    if unknown:
+        raise UsageError(f"${PROBE_URLS_ENV} names {unknown[0]!r}; roles are {', '.join(roles)}")
+    return dict(data)
+
+
 def load_endpoints(path: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Endpoint overrides from --endpoints FILE, else $DRKIT_AWS_ENDPOINTS; {} means real AWS."""
     environ = os.environ if environ is None else environ

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from drfailover.approval import ApprovalBook
-from drfailover.clients import AwsClients, load_endpoints
+from drfailover.clients import AwsClients, load_endpoints, load_probe_urls
 from drfailover.control_table import ControlTable
 from drfailover.deployment import PRIMARY, Deployment, load_deployment_file
 from drfailover.execution import Runner
@@ -35,8 +35,6 @@ from drfailover.steps import RunOptions
 from drfailover.timeline import result_document
 
 DEPLOYMENT_FILE_ENV = "DRKIT_DEPLOYMENT_FILE"
-# Emulators only (drills, tests), like $DRKIT_AWS_ENDPOINTS: role -> health URL, for ALB names no DNS resolves.
-PROBE_URLS_ENV = "DRKIT_PROBE_URLS"
 PEOPLE_USE_DRKIT = ("the failover function acts only on its schedule and its health-check alarm topic; people run "
                     "drkit approve | failover | switchover | failback with their own credentials")
 
@@ -51,7 +49,7 @@ def handle(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     control = deployment.control
     book = ApprovalBook(ControlTable(clients.get("dynamodb", control.region), control.table_name))
     approval = book.take() if deployment.unplanned_failover == "approval" else None
-    probes = json.loads(os.environ.get(PROBE_URLS_ENV) or "{}")
+    probes = load_probe_urls()  # emulators only
     if deployment.unplanned_failover == "automatic" or approval is not None:
         plan, options = failover_plan(), RunOptions(approved=approval is not None, probes=probes)
     else:

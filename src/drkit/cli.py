@@ -8,10 +8,10 @@ from typing import Sequence
 from drcore.errors import UsageError
 from drkit import __version__
 from drkit.commands import (approve, catalogue, checkov, drill, evidence, failover, gate, pack_sync, policy, preview,
-                            readiness, report, rto, runs)
+                            readiness, report, rto, runs, sandbox)
 
 COMMANDS = (gate, preview, policy, checkov, report, rto, catalogue, evidence, readiness, failover, approve, runs,
-            drill, pack_sync)
+            drill, sandbox, pack_sync)
 
 
 class _OneLineParser(argparse.ArgumentParser):

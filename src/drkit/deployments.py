@@ -6,9 +6,21 @@ from pathlib import Path
 
 from drcore.errors import UsageError
 from drcore.stack_config import StackConfig
-from drfailover.clients import AwsClients, load_endpoints
+from drfailover.clients import PROBE_URLS_ENV, AwsClients, load_endpoints, load_probe_urls
 from drfailover.deployment import Deployment, deployment_from_outputs, load_deployment_file
 from drkit.stacks import load_stack
+
+
+def probe_urls(items: list[str], roles: tuple[str, ...]) -> dict[str, str]:
+    """--probe ROLE=URL flags over $DRKIT_PROBE_URLS (emulators); {} means each region's load balancer."""
+    probes = load_probe_urls(roles=roles)
+    for item in items:
+        role, sep, url = item.partition("=")
+        if not sep or role not in roles or not url.startswith(("http://", "https://")):
+            raise UsageError(f"--probe {item!r} must be ROLE=URL with ROLE one of {', '.join(roles)} and an "
+                             f"http(s) URL, e.g. --probe secondary=http://127.0.0.1:8081/health/deep (or ${PROBE_URLS_ENV})")
+        probes[role] = url
+    return probes
 
 
 def load_deployment(path: Path, config: StackConfig | None = None) -> Deployment:

@@ -21,7 +21,7 @@ from drfailover.execution import Runner
 from drfailover.plan import build_plan
 from drfailover.steps import RunOptions
 from drfailover.timeline import render_text, result_document
-from drkit.deployments import deployment_from_stack, load_deployment
+from drkit.deployments import deployment_from_stack, load_deployment, probe_urls
 from drkit.stacks import load_stack
 
 HELP = {
@@ -99,13 +99,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> RunOptions:
-    probes = {}
-    for item in args.probe:
-        role, sep, url = item.partition("=")
-        if not sep or role not in PROBE_ROLES or not url.startswith(("http://", "https://")):
-            raise UsageError(f"--probe {item!r} must be ROLE=URL with ROLE one of {', '.join(PROBE_ROLES)} and an "
-                             "http(s) URL, e.g. --probe secondary=http://127.0.0.1:8081/health/deep")
-        probes[role] = url
+    probes = probe_urls(args.probe, PROBE_ROLES)
     if args.confirm_count is not None and args.confirm_count < 1:
         raise UsageError(f"--confirm-count is {args.confirm_count}; give at least 1")
     if args.confirm_interval is not None and args.confirm_interval < 0:

@@ -16,7 +16,7 @@ from drcore.backup_windows import copy_window_seconds
 from drcore.errors import UsageError
 from drcore.platform import ROLES
 from drfailover.clients import ENDPOINTS_ENV, AwsClients, load_endpoints
-from drkit.deployments import load_deployment
+from drkit.deployments import load_deployment, probe_urls
 from drkit.readiness.check import ReadinessContext, region_extras
 from drkit.readiness.suite import run_readiness
 from drkit.stacks import load_stack
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("readiness reads the deployed stack: pass --outputs FILE, written by 'pulumi stack output "
                          "--json --show-secrets > FILE' (the offline preview has no real ids to check)")
     deployment = load_deployment(args.outputs, stack.config)
-    extras, probes = region_extras(_raw_outputs(args.outputs), str(args.outputs)), _probes(args.probe)
+    extras, probes = region_extras(_raw_outputs(args.outputs), str(args.outputs)), probe_urls(args.probe, PROBE_ROLES)
     context = ReadinessContext(deployment, _clients(args, deployment.secondary_region), extras,
                                backup_schedule=stack.config.backup.schedule_expression,
                                copy_window_s=copy_window_seconds(), probes=probes)
@@ -68,14 +68,3 @@ def _raw_outputs(path: Path) -> dict:
     """The outputs mapping itself (load_deployment has already refused a file that is not one)."""
     data = json.loads(Path(path).read_text())
     return data["outputs"] if "resources" in data and "outputs" in data else data
-
-
-def _probes(items: list[str]) -> dict[str, str]:
-    probes = {}
-    for item in items:
-        role, sep, url = item.partition("=")
-        if not sep or role not in PROBE_ROLES or not url.startswith(("http://", "https://")):
-            raise UsageError(f"--probe {item!r} must be ROLE=URL with ROLE one of {', '.join(PROBE_ROLES)} and an "
-                             "http(s) URL, e.g. --probe secondary=http://127.0.0.1:8081/health/deep")
-        probes[role] = url
-    return probes

@@ -14,6 +14,7 @@ SWITCHOVER_CATCH_UP_S = 30.0  # Aurora's switchover waits for the secondary too;
 class RealDatabases:
     pair: PostgresPair
     roles: dict[str, str]  # region -> DR role of the server there
+    database_name: str = "postgres"  # the storefront's database on both servers
     moves: list[dict] = field(default_factory=list)  # what each move did, with the LSNs of a planned one
 
     def move_writer(self, from_region: str | None, to_region: str, *, planned: bool) -> tuple[str | None, str]:

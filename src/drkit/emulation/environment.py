@@ -146,7 +146,7 @@ class EmulatedEnvironment:
         name = self._database_name()
         self.progress("starting PostgreSQL (primary + streaming standby) and the storefront per region")
         pair = PostgresPair(latency_s=self.link_latency_s)
-        self.databases = RealDatabases(pair, {self.region(role): role for role in ROLES})
+        self.databases = RealDatabases(pair, {self.region(role): role for role in ROLES}, database_name=name)
         pair.start([("postgres", f"CREATE ROLE {RDS_IAM_ROLE}"), ("postgres", f"CREATE DATABASE {name}"),
                     (name, app_role_sql(name))])
         self.gaps.rds.databases = self.databases
@@ -250,6 +250,27 @@ class EmulatedEnvironment:
             raise UsageError("only the real databases (database='postgres') replicate over a link")
         for link in self.databases.pair.links.values():
             link.cut()
+
+    def set_link_latency(self, one_way_s: float) -> None:
+        """The cross-region link's latency from now on (real databases only)."""
+        if self.databases is None:
+            raise UsageError("only the real databases (database='postgres') replicate over a link")
+        self.databases.pair.latency_s = one_way_s
+        for link in self.databases.pair.links.values():
+            link.latency_s = one_way_s
+
+    def heal(self) -> None:
+        """Every fault cleared: a lost region comes back (its server as a standby of the writer), stopped
+        storefronts start, the link is whole again at its first latency."""
+        for role in ROLES:
+            if self.fault(role).unreachable is not None:
+                self.region_recovered(role)
+            self.fault(role).clear()
+            self.health[role].set_reachable(True)
+        if self.databases is not None:
+            self.set_link_latency(self.link_latency_s)
+            for link in self.databases.pair.links.values():
+                link.heal()
 
     def set_replication_lag(self, seconds: float) -> None:
         """Publish the replication lag of every replicated store, as AWS's own metrics would show it."""
