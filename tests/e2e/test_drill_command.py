@@ -85,6 +85,14 @@ def test_the_page_stands_alone_and_escapes_what_it_shows(default_drill):
     assert "<script" not in page and "src=" not in page and "http://" not in page.replace("http://127.0.0.1", "")
     assert "region-loss-failover" in page and "PASSED" in page
     record = _records(out)[0]
+    # The headline is what customers saw; the emulation's instant steps say so; a best-effort failure is not red.
+    assert "What customers saw: RTO" in page and record["clientObserved"]["ordersAcknowledged"] > 0
+    automation = {e["step"]: e for e in record["timeline"] if e["kind"] == "automation"}
+    assert automation["promote-database-secondary"]["emulated"] and not automation["confirm-outage"]["emulated"]
+    fence = automation["fence-primary"]
+    assert fence["optional"] and fence["status"] == "failed"  # the lost region cannot be fenced
+    assert "failed, best effort" in page
+    assert record["commit"] and len(record["commit"].split("+")[0]) == 40
     hostile = {**record, "passed": False, "reasons": ["<script>alert(1)</script>"]}
     rendered = render_html([hostile], stack="dev", passed=False, environment_seconds=[1.0],
                            record_paths=[next(out.glob("*.json"))])

@@ -31,6 +31,16 @@ from drkit.readiness.check import ReadinessContext, region_extras
 from drkit.readiness.suite import run_readiness
 
 
+# Automation steps whose time here is the emulation's: AWS does the work asynchronously and takes longer (the RTO
+# budget, drcore.recovery_model, holds AWS's figure for each).
+EMULATED_WORK = {
+    "PromoteDatabase": "the control plane answers at once (the PostgreSQL promotion itself is real); Aurora takes minutes",
+    "ScaleCompute": "no task starts: ECS takes minutes to place and warm tasks",
+    "ShiftTraffic": "the alarm and Route 53 follow at once; AWS takes an alarm period and a health-check interval",
+    "FencePrimary": "no task stops: ECS drains them over minutes",
+}
+
+
 class _CappedWaiter(Waiter):
     """The emulation completes AWS's asynchronous work at once, so the automation's waits (up to 10 minutes for
     a warming storefront) are capped at the drill's budget: a wait beyond it is a failure, not slowness."""
@@ -204,13 +214,18 @@ def _automation(session: _Session, operation: str, settings: DrillSettings, time
     env, d = session.env, session.deployment
     options = RunOptions(probes=dict(env.probes), confirm_count=settings.confirm_count,
                          confirm_interval_s=settings.confirm_interval_s, poll_interval_s=settings.poll_interval_s)
+    plan = build_plan(operation)
     with timeline.step(f"drkit {operation}", kind=kind) as note:
-        run = Runner(build_plan(operation), d, AwsClients(env.endpoints), options, progress=timeline.progress,
+        run = Runner(plan, d, AwsClients(env.endpoints), options, progress=timeline.progress,
                      waiter=_CappedWaiter(settings)).execute()
         note.detail, note.failed = f"{run.outcome}: {run.message}", run.outcome != "done"
+    steps = {step.name: step for _, _, step in plan.numbered()}
     for record in run.records:
         if record.name not in run.skipped:
-            timeline.add(Entry(record.name, "automation", record.started_at, record.seconds, record.status, record.detail))
+            step = steps.get(record.name)
+            timeline.add(Entry(record.name, "automation", record.started_at, record.seconds, record.status,
+                               record.detail, optional=bool(step and step.optional),
+                               emulated=EMULATED_WORK.get(step.kind, "") if step else ""))
     return run
 
 

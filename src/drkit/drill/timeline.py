@@ -19,11 +19,13 @@ class Entry:
     seconds: float = 0.0
     status: str = "done"  # done | failed | skipped
     detail: str = ""
+    optional: bool = False  # a best-effort automation step: its failure does not fail the run
+    emulated: str = ""  # why its time is the emulation's, not AWS's (AWS's is in the RTO budget); "" when real
 
     def as_dict(self, origin: float) -> dict[str, Any]:
         return {"step": self.step, "kind": self.kind, "status": self.status, "startedAt": iso(self.started_at),
                 "offsetSeconds": round(self.started_at - origin, 3), "seconds": round(self.seconds, 3),
-                "detail": self.detail}
+                "detail": self.detail, "optional": self.optional, "emulated": self.emulated}
 
 
 class StepFailed(Exception):
