@@ -79,15 +79,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary(records: list[dict]) -> str:
-    """One line per scenario: verdict, achieved RTO and RPO against their targets, orders lost, AWS calls."""
-    lines = [f"{'scenario':<26}{'verdict':<9}{'RTO (target)':>24}{'RPO (target)':>24}{'lost':>7}{'calls':>7}"]
+    """One line per scenario: verdict, what customers saw (RTO, acknowledged orders lost and their window) against
+    the targets, and the drill's own RTO (disruption to verified) and the automation's AWS calls."""
+    lines = [f"{'scenario':<24}{'verdict':<8}{'customers RTO (target)':>24}{'lost orders, window (target)':>31}"
+             f"{'drill RTO':>11}{'calls':>7}"]
     for record in records:
-        targets, rpo = record["targets"], record["rpo"]
-        rto = _pair(record["achievedRtoSeconds"], targets["rtoSeconds"]) if record["recoveredAt"] else "not recovered"
-        rpo_text = _pair(record["achievedRpoSeconds"], targets["rpoSeconds"]) if rpo["counted"] else "not measured"
-        lost = f"{len(rpo['ordersMissing'])}/{rpo['ordersPlaced']}" if rpo["counted"] else "-"
-        lines.append(f"{record['scenario']:<26}{'passed' if record['passed'] else 'FAILED':<9}{rto:>24}{rpo_text:>24}"
-                     f"{lost:>7}{record['awsCalls']['automation']:>7}")
+        targets, client = record["targets"], record.get("clientObserved")
+        if client:
+            rto = (_pair(client["rtoSeconds"], targets["rtoSeconds"]) if client["rtoSeconds"] is not None
+                   else "never recovered")
+            rpo_target = "-" if targets["rpoSeconds"] is None else f"{targets['rpoSeconds']:g} s"
+            lost = f"{client['lostOrders']}, {client['lostWindowSeconds']:.2f} s ({rpo_target})"
+        else:
+            rto, lost = "no load ran", "-"
+        drill_rto = f"{record['achievedRtoSeconds']:.2f} s" if record["recoveredAt"] else "-"
+        lines.append(f"{record['scenario']:<24}{'passed' if record['passed'] else 'FAILED':<8}{rto:>24}{lost:>31}"
+                     f"{drill_rto:>11}{record['awsCalls']['automation']:>7}")
         lines += [f"    why: {reason}" for reason in record["reasons"]]
     return "\n".join(lines)
 

@@ -4,7 +4,8 @@ time, outcome and the region that acknowledged it — the ground truth for what 
 - Client-observed RTO: from the first order that failed after the disruption to the first order the target
   region acknowledged after that.
 - Client-observed RPO: orders the old region acknowledged that the target does not have once traffic moved,
-  and the time window they span (from the oldest lost acknowledgement to the last acknowledgement there).
+  and the window of lost data: from the oldest lost acknowledgement to the disruption (to the source's last
+  acknowledgement when nothing was disrupted).
 Orders are placed at a steady rate by a few workers, so a storefront that hangs slows no other attempt.
 """
 from __future__ import annotations
@@ -113,7 +114,8 @@ class OrderLoad:
         with ThreadPoolExecutor(LOOKUP_WORKERS, thread_name_prefix="drkit-load-lookup") as pool:
             present = list(pool.map(lambda a: stored_in(self.env, target_role, a.order_id), in_source))
         lost = [a for a, there in zip(in_source, present) if not there]
-        window = round(max(a.at for a in in_source) - min(a.at for a in lost), 3) if lost else 0.0
+        end = disrupted_at if disrupted_at is not None else max((a.at for a in in_source), default=0.0)
+        window = round(max(0.0, end - min(a.at for a in lost)), 3) if lost else 0.0
         return {"ratePerSecond": self.rate_per_s, "ordersAttempted": len(attempts),
                 "ordersAcknowledged": len(acknowledged), "ordersFailed": len(attempts) - len(acknowledged),
                 "acknowledgedBySource": len(in_source),
