@@ -21,14 +21,14 @@ from typing import Any
 from botocore.config import Config
 
 from drkit.emulation.moto_server import LOOPBACK, new_client
-from drkit.emulation.serving import serve_in_thread, stop_serving
+from drkit.emulation.serving import LoopbackStorefront, serve_in_thread, stop_serving
 
-HEALTH_PATH = "/health/deep"
+HEALTH_PATH = LoopbackStorefront.health_path
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2)
 REQUEST_TIMEOUT_SECONDS = 5
 
 
-class HealthEndpoint:
+class HealthEndpoint(LoopbackStorefront):
     def __init__(self, role: str, region: str, aws_endpoint: str, table: str, hash_key: str = "pk",
                  range_key: str | None = "sk"):
         self.role, self.region = role, region
@@ -40,14 +40,6 @@ class HealthEndpoint:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def health_url(self) -> str:
-        return self.url + HEALTH_PATH
 
     def start(self) -> "HealthEndpoint":
         with self._lock:

@@ -4,6 +4,23 @@ from __future__ import annotations
 import threading
 from socketserver import BaseServer
 
+from drkit.emulation.moto_server import LOOPBACK
+
+
+class LoopbackStorefront:
+    """What the emulation's storefronts (the stand-in and the real one) have in common: a port on loopback."""
+
+    port: int
+    health_path = "/health/deep"
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def health_url(self) -> str:
+        return self.url + self.health_path
+
 
 def serve_in_thread(server: BaseServer, name: str) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)

@@ -21,14 +21,14 @@ from pathlib import Path
 
 from drkit.emulation.moto_server import LOOPBACK
 from drkit.emulation.postgres import PostgresServer, free_port
+from drkit.emulation.serving import LoopbackStorefront
 
 REPOSITORY = Path(__file__).resolve().parents[3]  # storefront/ lives at the repository root
 START_TIMEOUT_S = 20
-HEALTH_PATH = "/health/deep"
 EMULATOR_KEY = "drkit-emulator"  # the proxies accept any signature
 
 
-class StorefrontProcess:
+class StorefrontProcess(LoopbackStorefront):
     def __init__(self, role: str, region: str, database: PostgresServer, database_name: str, database_user: str,
                  aws_endpoint: str, tables: dict[str, str]):
         self.role, self.region = role, region
@@ -38,14 +38,6 @@ class StorefrontProcess:
         self.process: subprocess.Popen | None = None
         self._log = None
         self.healthy = True
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def health_url(self) -> str:
-        return self.url + HEALTH_PATH
 
     def environment(self) -> dict[str, str]:
         """What the task definition gives it in AWS (infra/components/storefront.py), pointed at the emulation."""
