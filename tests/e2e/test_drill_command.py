@@ -18,6 +18,7 @@ from drkit.compliance.evidence import drill_evidence
 from drkit.drill import scenarios
 from drkit.drill.html_page import render_html
 from drkit.drill.record import load_schema
+from drkit.emulation.postgres import missing_reason
 from tests.support.cli import REPO
 
 CONTINGENCY_TESTING = {("nist-800-53-r5", "CP-4"), ("soc2", "A1.3"), ("soc2", "CC7.5")}
@@ -32,6 +33,9 @@ def _args(*argv: str):
 @pytest.fixture(scope="module")
 def default_drill(tmp_path_factory):
     """The default drill, as a person runs it: the program runs offline, then failover and failback."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(f"drills need PostgreSQL: {reason}")
     out = tmp_path_factory.mktemp("drills")
     return command.run(_args("--local", "--stack", "dev", "--out", str(out))), out
 
@@ -130,3 +134,12 @@ def test_bad_input_is_one_usage_error_before_anything_starts(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         _args("--local", "--stack", "dev", "--scenario", "meteor-strike")
     assert exit_info.value.code == 2 and "invalid choice: 'meteor-strike'" in capsys.readouterr().err
+
+
+def test_without_postgresql_the_drill_says_how_to_go_on(monkeypatch):
+    import drkit.emulation.postgres as postgres
+
+    monkeypatch.setattr(postgres, "missing_reason", lambda: "PostgreSQL is not installed")
+    with pytest.raises(UsageError, match="PostgreSQL is not installed; install Debian's postgresql package, or "
+                                         "pass --database emulated"):
+        command.run(_args("--local", "--stack", "dev"))
