@@ -247,6 +247,13 @@ class PostgresPair:
         server = self.servers[role]
         server.psql("ALTER SYSTEM SET default_transaction_read_only = on")
         server.psql("SELECT pg_reload_conf()")
+        # The reload is asynchronous: a session the postmaster starts before it has re-read the file would still
+        # write. Each psql is a new session: once one sees the setting, every later one does.
+        deadline = time.monotonic() + 10
+        while server.value("SHOW default_transaction_read_only") != "on":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the {role} server did not turn read-only within 10 s")
+            time.sleep(0.01)
         server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
                     "AND pid <> pg_backend_pid()")
 
