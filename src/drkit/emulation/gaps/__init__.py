@@ -40,6 +40,7 @@ class GapFillers:
         from drkit.emulation.gaps.cloudwatch_alarms import AlarmEvaluation
         from drkit.emulation.gaps.config_compliance import ConfigCompliance
         from drkit.emulation.gaps.dynamodb_replicas import TableReplicas
+        from drkit.emulation.gaps.dynamodb_tokens import TransactionTokens
         from drkit.emulation.gaps.rds_global import GlobalClusterFailover
         from drkit.emulation.gaps.route53_dns import FailoverAnswers
         from drkit.emulation.gaps.route53_health import HealthCheckStatus
@@ -54,10 +55,11 @@ class GapFillers:
         self.backup = BackupCopies(moto)
         self.config = ConfigCompliance(moto)
         self.s3 = BucketReplication(moto, faults)
+        self.tokens = TransactionTokens()
         handlers: dict[tuple[str, str], Handler] = {}
         after: dict[tuple[str, str], list[AfterHook]] = defaultdict(list)
         for filler in (self.rds, self.alarms, self.health, self.dns, self.tables, self.backup, self.config,
-                       self.s3):
+                       self.s3, self.tokens):
             handlers.update(filler.handlers())
             for key, hook in filler.after_hooks().items():
                 after[key].append(hook)
