@@ -28,7 +28,8 @@ GLOBAL_ENDPOINT_KEY = "global"  # serves Route 53 in emulators; without it Route
 GLOBAL_SERVICES = {"route53": ROUTE53_HOME_REGION}
 REQUIRED_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=2, read_timeout=5)
 OPTIONAL_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=3)
-EMULATOR_CREDENTIALS = {"aws_access_key_id": "drkit-emulator", "aws_secret_access_key": "drkit-emulator"}
+EMULATOR_KEY = "drkit-emulator"  # the emulation accepts any signature; its clients sign with this key
+EMULATOR_CREDENTIALS = {"aws_access_key_id": EMULATOR_KEY, "aws_secret_access_key": EMULATOR_KEY}
 _SESSION: boto3.session.Session | None = None
 _SESSION_LOCK = threading.RLock()
 CONNECTION_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)

@@ -22,11 +22,10 @@ import threading
 from pathlib import Path
 
 from drcore.errors import UsageError
-from drfailover.clients import ENDPOINTS_ENV, PROBE_URLS_ENV
+from drfailover.clients import EMULATOR_KEY, ENDPOINTS_ENV, PROBE_URLS_ENV
 from drkit.sandbox.faults import FAULTS
 
 CONTROL_FILE, OUTPUTS_FILE, ENV_FILE = "control.json", "outputs.json", "env"
-EMULATOR_KEY = "drkit-emulator"
 
 
 def register(sub: argparse._SubParsersAction) -> None:

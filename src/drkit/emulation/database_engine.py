@@ -43,7 +43,6 @@ class RealDatabases:
         """The detached cluster's server takes writes; the old writer keeps taking them too (two writers)."""
         role = self.roles[region]
         self.pair.promote(role)
-        self.pair.writer = role
         self.moves.append({"detached": role})
 
     def region_lost(self, region: str) -> None:

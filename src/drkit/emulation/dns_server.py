@@ -34,6 +34,7 @@ import dns.rdatatype
 import dns.rrset
 
 from drcore.regions import ROUTE53_HOME_REGION
+from drkit.emulation.gaps.route53_dns import normal_name
 from drkit.emulation.moto_server import LOOPBACK
 from drkit.emulation.serving import serve_in_thread, stop_serving
 
@@ -86,7 +87,7 @@ class DnsDataPlane:
 
     def address_of(self, load_balancer: str) -> str:
         """The loopback address this data plane gives a load balancer's name."""
-        name = _normal(load_balancer)
+        name = normal_name(load_balancer)
         with self._lock:
             if name not in self._addresses:
                 self._addresses[name] = f"{LOAD_BALANCER_NETWORK}{len(self._addresses) + 1}"
@@ -100,7 +101,7 @@ class DnsDataPlane:
             response.set_rcode(dns.rcode.FORMERR)
             return response
         question = query.question[0]
-        name, kind = _normal(question.name.to_text()), dns.rdatatype.to_text(question.rdtype)
+        name, kind = normal_name(question.name.to_text()), dns.rdatatype.to_text(question.rdtype)
         if self._is_load_balancer(name):  # a load balancer's own name
             response.flags |= dns.flags.AA
             if kind == "A":
@@ -161,13 +162,13 @@ class DnsDataPlane:
         """(zone id, zone name, name servers) of the hosted zone that holds `name`: the longest matching one."""
         route53 = self.answers.moto.client("route53", ROUTE53_HOME_REGION)
         zones = [z for page in route53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]]
-        matching = [z for z in zones if name == _normal(z["Name"]) or name.endswith("." + _normal(z["Name"]))]
+        matching = [z for z in zones if name == normal_name(z["Name"]) or name.endswith("." + normal_name(z["Name"]))]
         if not matching:
             return None
         zone = max(matching, key=lambda z: len(z["Name"]))
         delegation = route53.get_hosted_zone(Id=zone["Id"]).get("DelegationSet", {}).get("NameServers") or \
             ["ns-emulated.awsdns.test"]
-        return zone["Id"].rsplit("/", 1)[-1], _normal(zone["Name"]), [_normal(ns) for ns in delegation]
+        return zone["Id"].rsplit("/", 1)[-1], normal_name(zone["Name"]), [normal_name(ns) for ns in delegation]
 
 
 class _Server(socketserver.ThreadingUDPServer):
@@ -203,6 +204,3 @@ def _is_address(value: str) -> bool:
     except ValueError:
         return False
 
-
-def _normal(name: str) -> str:
-    return name.lower().rstrip(".")

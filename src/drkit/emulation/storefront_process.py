@@ -19,13 +19,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from drfailover.clients import EMULATOR_KEY
 from drkit.emulation.moto_server import LOOPBACK
 from drkit.emulation.postgres import PostgresServer, free_port
 from drkit.emulation.serving import LoopbackStorefront
 
 REPOSITORY = Path(__file__).resolve().parents[3]  # storefront/ lives at the repository root
 START_TIMEOUT_S = 20
-EMULATOR_KEY = "drkit-emulator"  # the proxies accept any signature
 
 
 class StorefrontProcess(LoopbackStorefront):

@@ -2,7 +2,6 @@
 the bootstrap task sets up Aurora) and DynamoDB on moto's server; served by uvicorn on loopback."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import uvicorn
 
 from drcore.database_access import APP_DATABASE_USER, app_role_sql
 from drkit.emulation.moto_server import MotoServer
+from drkit.emulation.postgres import free_port
 from storefront.app import create_app
 from storefront.settings import Settings
 from tests.support.postgres import LocalPostgres, missing_reason, streaming_pair
@@ -32,12 +32,6 @@ class Running:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve(settings: Settings) -> Running:

@@ -50,8 +50,8 @@ class FailoverAnswers:
 
     def answer(self, zone_id: str, name: str, kind: str) -> tuple[list[str], str]:
         """(values, DNS response code) the zone gives for `name` and `kind` now."""
-        wanted = _normal(name)
-        named = [r for r in self._record_sets(zone_id) if _normal(r["Name"]) == wanted]
+        wanted = normal_name(name)
+        named = [r for r in self._record_sets(zone_id) if normal_name(r["Name"]) == wanted]
         if not named:
             return [], "NXDOMAIN"
         records = [r for r in named if r["Type"] == kind.upper()]
@@ -72,7 +72,7 @@ class FailoverAnswers:
             return False
         alias = record.get("AliasTarget") or {}
         if alias.get("EvaluateTargetHealth"):
-            return self._target_answers(_normal(alias.get("DNSName", "")))
+            return self._target_answers(normal_name(alias.get("DNSName", "")))
         return True
 
     def _target_answers(self, dns_name: str) -> bool:
@@ -95,11 +95,11 @@ class FailoverAnswers:
         return [record for page in pages for record in page["ResourceRecordSets"]]
 
 
-def _normal(name: str) -> str:
+def normal_name(name: str) -> str:
     return name.lower().rstrip(".")
 
 
 def _values(record: dict[str, Any]) -> list[str]:
     if record.get("AliasTarget"):
-        return [_normal(record["AliasTarget"]["DNSName"])]
+        return [normal_name(record["AliasTarget"]["DNSName"])]
     return [r["Value"] for r in record.get("ResourceRecords", [])]
