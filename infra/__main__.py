@@ -22,6 +22,8 @@ from infra.components.network import Network, NetworkArgs
 from infra.components.secrets import AppSecrets, AppSecretsArgs
 from infra.components.storage import ReplicatedStorage, ReplicatedStorageArgs
 from infra.components.storefront import Storefront, StorefrontArgs
+from infra.components.storefront_build import StorefrontBuild, StorefrontBuildArgs
+from infra.components.storefront_image import configured_image
 from infra.components.tables import GlobalTables, GlobalTablesArgs
 from infra.components.traffic import FailoverRouting, FailoverRoutingArgs
 from infra.config_rules import config_rules_for_stack
@@ -61,9 +63,14 @@ tables = GlobalTables("tables", GlobalTablesArgs(config=config, primary=primary,
                                                  kms_key_arns=keys.arns_by_role("sessions")))
 storage = ReplicatedStorage("storage", ReplicatedStorageArgs(config=config, primary=primary, secondary=secondary,
                                                              kms_key_arns=keys.arns_by_role("objects")))
+if config.compute.builds_storefront:
+    images = StorefrontBuild("storefront-build", StorefrontBuildArgs(
+        contexts=contexts, kms_key_arns=keys.arns_by_role("platform"))).images
+else:
+    images = {role: configured_image(config.compute, ctx.region) for role, ctx in contexts.items()}
 storefronts = {
     role: Storefront(f"storefront-{role}", StorefrontArgs(
-        config=config, ctx=ctx, network=networks[role], certificate_arn=zone.certificate_arns[role],
+        config=config, ctx=ctx, network=networks[role], image=images[role], certificate_arn=zone.certificate_arns[role],
         database_endpoint=database.writer_endpoints[role],
         database_connect_arn=connect_arn(ctx, database.cluster_resource_ids[role]),
         app_secret_arn=secrets.app_secret_arns[role], table_names=tables.table_names,

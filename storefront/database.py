@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import psycopg
+import psycopg_pool
 from psycopg_pool import ConnectionPool
 
 from storefront.settings import Settings
@@ -44,6 +45,13 @@ def token_source(settings: Settings) -> Callable[[], str]:
                                               DBUsername=settings.database_user, Region=settings.region)
 
 
+def _server_said(error: psycopg.Error) -> str:
+    """The server's own words for a failed connection (`role "x" does not exist`), without the socket or host
+    psycopg puts before them."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text.split("FATAL:", 1)[1].strip() if "FATAL:" in text else text
+
+
 class Database:
     def __init__(self, settings: Settings, *, password: Callable[[], str] | None = None):
         self.settings = settings
@@ -54,11 +62,19 @@ class Database:
             application_name=f"storefront-{settings.role}",
             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
 
+        database = self
+
         class TokenConnection(psycopg.Connection):
             @classmethod
             def connect(cls, conninfo: str = "", **kwargs: Any) -> "TokenConnection":  # type: ignore[override]
                 secret = password()
-                return super().connect(conninfo, **({"password": secret} if secret else {}), **kwargs)
+                try:
+                    connection = super().connect(conninfo, **({"password": secret} if secret else {}), **kwargs)
+                except psycopg.Error as exc:
+                    database.last_connect_error = exc
+                    raise
+                database.last_connect_error = None
+                return connection
 
         # autocommit: a read is never left open in a transaction; writes use explicit transaction blocks.
         self.pool = ConnectionPool(conninfo, connection_class=TokenConnection, kwargs={"autocommit": True},
@@ -66,6 +82,9 @@ class Database:
                                    open=False, timeout=CONNECT_TIMEOUT_S, reconnect_timeout=0,
                                    check=ConnectionPool.check_connection)
         self._schema_ready = False
+        # Why the pool's last attempt to connect failed (a missing role, a refused token): the pool's own timeout
+        # only says it got no connection, and the operator reading /health/deep needs the cause.
+        self.last_connect_error: psycopg.Error | None = None
 
     def open(self) -> None:
         self.pool.open(wait=False)
@@ -79,7 +98,17 @@ class Database:
             yield conn
 
     def state(self) -> dict[str, Any]:
-        """Reachable, writable, and how far behind a standby is. Raises psycopg errors when unreachable."""
+        """Reachable, writable, and how far behind a standby is. Raises psycopg errors when unreachable; a pool
+        timeout names the last connection error when there was one."""
+        try:
+            return self._state()
+        except psycopg_pool.PoolTimeout:
+            cause = self.last_connect_error
+            if cause is None:
+                raise
+            raise psycopg_pool.PoolTimeout(f"{_server_said(cause)} (no connection within {CONNECT_TIMEOUT_S} s)") from cause
+
+    def _state(self) -> dict[str, Any]:
         with self.connection() as conn:
             recovery, lag = conn.execute(
                 "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "

@@ -12,7 +12,6 @@ from typing import Iterable, Mapping
 import pulumi
 import pulumi_aws as aws
 
-from drcore.stack_config.model import PRIVATE_ECR_IMAGE  # <account>.dkr.ecr.<region>.amazonaws.com/<repository>
 from infra.context import RegionContext, policy_json
 
 DYNAMODB_ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
@@ -30,27 +29,29 @@ def ecs_tasks_trust(ctx: RegionContext) -> pulumi.Output[str]:
     }])
 
 
-def image_pull_statements(image: str) -> list[dict]:
-    """ECR pull rights for a private ECR image; none for public registries, which need no credentials."""
-    match = PRIVATE_ECR_IMAGE.match(image)
-    if not match:
+def image_pull_statements(repository_arn: pulumi.Input[str] | None) -> list[dict]:
+    """ECR pull rights on one private repository; none for public registries, which need no credentials.
+
+    A KMS-encrypted repository needs no key rights here: ECR decrypts layers through the grant it created on the
+    key for the repository ("Encryption at rest", Amazon ECR User Guide)."""
+    if repository_arn is None:
         return []
-    account, region, repository = match.groups()
     return [
         # GetAuthorizationToken is account-wide by design: it has no resource-level permissions.
         {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "PullImage", "Effect": "Allow",
          "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-         "Resource": f"arn:aws:ecr:{region}:{account}:repository/{repository}"},
+         "Resource": repository_arn},
     ]
 
 
-def execution_role(parent: pulumi.Resource, ctx: RegionContext, *, image: str, log_group_arn: pulumi.Output[str],
+def execution_role(parent: pulumi.Resource, ctx: RegionContext, *, image_repository_arn: pulumi.Input[str] | None,
+                   log_group_arn: pulumi.Output[str],
                    secret_arns: Iterable[pulumi.Input[str]],
                    secrets_key_arn: pulumi.Input[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     role = aws.iam.Role(ctx.name("storefront-execution"), description="ECS agent: start storefront tasks",
                         assume_role_policy=ecs_tasks_trust(ctx), opts=ctx.opts(parent))
-    statements = image_pull_statements(image) + [
+    statements = image_pull_statements(image_repository_arn) + [
         {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": log_group_arn.apply(lambda arn: f"{arn}:log-stream:*")},
         {"Sid": "InjectSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",

@@ -20,7 +20,7 @@ from drcore.platform import SECONDARY
 from drcore.stack_config import StackConfig
 from infra.components.compute_iam import execution_role, task_role
 from infra.components.network import Network
-from infra.components.storefront_image import container_image
+from infra.components.storefront_image import ContainerImage
 from infra.components.web_firewall import web_firewall
 from infra.context import RegionContext, bounded_name
 
@@ -40,6 +40,7 @@ class StorefrontArgs:
     config: StackConfig
     ctx: RegionContext
     network: Network
+    image: ContainerImage  # what this region's tasks run
     certificate_arn: pulumi.Input[str]
     database_endpoint: pulumi.Input[str]
     database_connect_arn: pulumi.Input[str]  # rds-db:connect as the app user on this region's cluster
@@ -83,7 +84,7 @@ class Storefront(pulumi.ComponentResource):
             ctx.name("storefront-logs"), name=f"/ecs/{ctx.name('storefront')}", kms_key_id=args.log_kms_key_arn,
             retention_in_days=LOG_RETENTION_DAYS, opts=ctx.opts(self))
         exec_role, exec_policy = execution_role(
-            self, ctx, image=container_image(compute, ctx.region).image, log_group_arn=log_group.arn,
+            self, ctx, image_repository_arn=args.image.repository_arn, log_group_arn=log_group.arn,
             secret_arns=[args.app_secret_arn],  # not the master secret: the app logs in with IAM tokens
             secrets_key_arn=args.data_key_arns.get("platform", args.log_kms_key_arn))
         app_role, app_policy = task_role(self, ctx, table_arns=args.table_arns, bucket_arns=args.bucket_arns,
@@ -148,7 +149,7 @@ class Storefront(pulumi.ComponentResource):
             **{_env_key("TABLE", logical): name for logical, name in args.table_names.items()},
             **{_env_key("BUCKET", purpose): name for purpose, name in args.bucket_names.items()},
         }
-        image = container_image(compute, ctx.region)
+        image = args.image
         container = {
             "name": CONTAINER_NAME, "image": image.image, "essential": True,
             **({"command": image.command} if image.command else {}), **({"user": image.user} if image.user else {}),
@@ -179,7 +180,9 @@ class Storefront(pulumi.ComponentResource):
             port=compute.container_port, protocol="HTTP", vpc_id=network.vpc_id,
             deregistration_delay=30,  # drain fast so deploys and failover drills stay inside the RTO
             health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True, path=compute.health_check_path, port="traffic-port", protocol="HTTP",
+                # Liveness, not deep health: a database outage must fail the region over in DNS (Route 53 follows
+                # healthCheckPath), not make the load balancer and ECS replace every task in it.
+                enabled=True, path=compute.liveness_path, port="traffic-port", protocol="HTTP",
                 interval=10, timeout=5, healthy_threshold=3, unhealthy_threshold=3, matcher="200"),
             opts=ctx.opts(self))
         https = aws.lb.Listener(

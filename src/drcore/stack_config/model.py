@@ -32,10 +32,14 @@ class NetworkConfig:
     zone_names: Mapping[str, tuple[str, ...]] | None = None
 
 
-# compute.image value that runs the kit's placeholder storefront (infra/placeholder/server.py) until the real
-# storefront's image is pushed; it answers these health paths only.
+# compute.image value that builds the reference storefront (storefront/) during `pulumi up` and pushes it to a
+# repository the stack creates in each region: a first deployment serves real orders with no published image.
+BUILT_STOREFRONT_IMAGE = "storefront"
+# compute.image value that runs the kit's placeholder storefront (infra/placeholder/server.py): no Docker needed on
+# the machine that deploys, and no orders: it only proves DNS -> ALB -> task.
 PLACEHOLDER_IMAGE = "placeholder"
-PLACEHOLDER_HEALTH_PATHS = ("/health/live", "/health/deep")
+# The health paths both of the kit's storefronts serve (storefront/health.py, infra/placeholder/server.py).
+KIT_STOREFRONT_HEALTH_PATHS = ("/health/live", "/health/deep")
 # Written in compute.image where the region goes: each region's tasks pull from their own region's registry, so
 # the recovery region can start tasks while the primary region (and its ECR) is gone.
 REGION_IN_IMAGE = "{region}"
@@ -52,11 +56,19 @@ class ComputeConfig:
     min_count: int
     max_count: int
     warm_up_seconds: int
+    # Can this region take traffic (database, tables): followed by Route 53 and the failover automation.
     health_check_path: str
+    # Is this task's process serving: followed by the load balancer, which replaces tasks that fail it. Shallow on
+    # purpose, so a database outage makes the region unhealthy in DNS without ECS killing every task in it.
+    liveness_path: str = "/health/live"
 
     @property
     def uses_placeholder(self) -> bool:
         return self.image == PLACEHOLDER_IMAGE
+
+    @property
+    def builds_storefront(self) -> bool:
+        return self.image == BUILT_STOREFRONT_IMAGE
 
     def image_in(self, region: str) -> str:
         """The image the tasks of `region` run: compute.image with {region} filled in."""

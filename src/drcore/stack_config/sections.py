@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 from ..objectives import RecoveryTarget, read_recovery_targets
 from ..regions import AWS_REGIONS
 from ..tags import CONFIGURED_TAG_KEYS, DATA_CLASSIFICATIONS, DERIVED_TAG_KEYS
-from .model import (CONFIG_RECORDER_MODES, MIN_OUTAGE_QUORUM, NAME_RE, PLACEHOLDER_HEALTH_PATHS, PRIVATE_ECR_IMAGE,
+from .model import (CONFIG_RECORDER_MODES, MIN_OUTAGE_QUORUM, NAME_RE, KIT_STOREFRONT_HEALTH_PATHS, PRIVATE_ECR_IMAGE,
                     REGION_IN_IMAGE, SIGNAL_SOURCES, UNPLANNED_FAILOVER_MODES, AuditConfig, AutomationConfig, BackupConfig, ComputeConfig, ConfigError,
                     DatabaseConfig, DataConfig, DnsConfig, MonitoringConfig, NetworkConfig)
 
@@ -127,7 +127,7 @@ def _zone_names(raw: Any, count: int) -> dict[str, tuple[str, ...]] | None:
 
 def parse_compute(raw: Any) -> ComputeConfig:
     section = _Section("compute", raw, ("image", "containerPort", "cpu", "memory", "desiredCount", "minCount",
-                                         "maxCount", "warmUpSeconds", "healthCheckPath"))
+                                         "maxCount", "warmUpSeconds", "healthCheckPath", "livenessPath"))
     cpu = section.int("cpu", 256, 16384)
     if cpu not in (256, 512, 1024, 2048, 4096, 8192, 16384):
         raise ConfigError("compute.cpu", f"is {cpu}, not a Fargate CPU size", "use 256, 512, 1024, 2048, 4096, 8192 or 16384")
@@ -142,6 +142,7 @@ def parse_compute(raw: Any) -> ComputeConfig:
         cpu=cpu, memory=section.int("memory", 512, 122880), desired_count=desired, min_count=minimum,
         max_count=maximum, warm_up_seconds=section.int("warmUpSeconds", 10, 1800, 90),
         health_check_path=section.str("healthCheckPath", "/health/deep", r"/[A-Za-z0-9/_.-]*", "a URL path starting with /"),
+        liveness_path=section.str("livenessPath", "/health/live", r"/[A-Za-z0-9/_.-]*", "a URL path starting with /"),
     )
     ecr = PRIVATE_ECR_IMAGE.match(config.image)
     if ecr and ecr.group(2) != REGION_IN_IMAGE:
@@ -149,10 +150,11 @@ def parse_compute(raw: Any) -> ComputeConfig:
                           f"could not start tasks while {ecr.group(2)} is down",
                           f"write {REGION_IN_IMAGE} for the region ({ecr.group(1)}.dkr.ecr.{REGION_IN_IMAGE}.amazonaws.com/"
                           f"{ecr.group(3)}:...) and push the image to both regions (storefront/README.md)")
-    if config.uses_placeholder and config.health_check_path not in PLACEHOLDER_HEALTH_PATHS:
-        raise ConfigError("compute.healthCheckPath", f"is '{config.health_check_path}', which the placeholder "
-                          "storefront does not serve", f"use {' or '.join(PLACEHOLDER_HEALTH_PATHS)}, or set "
-                          "compute.image to your storefront's image")
+    served = KIT_STOREFRONT_HEALTH_PATHS if config.uses_placeholder or config.builds_storefront else None
+    for key, path in (("healthCheckPath", config.health_check_path), ("livenessPath", config.liveness_path)):
+        if served and path not in served:
+            raise ConfigError(f"compute.{key}", f"is '{path}', which the {config.image} storefront does not serve",
+                              f"use {' or '.join(served)}, or set compute.image to your own storefront's image")
     return config
 
 

@@ -68,9 +68,14 @@ def urns_from_plan(document: dict[str, Any]) -> dict[str, str]:
     return dict(urns) if isinstance(urns, dict) else {}
 
 
+AWS_TYPE_PREFIX = "aws:"
+
+
 def build_plan(graph: Graph) -> TerraformPlan:
     by_urn = graph.by_urn()
-    managed = [r for r in graph if r.custom and not r.is_provider]
+    # Only `aws:` resources: checkov's plan checks are for the AWS provider's types. The storefront's image build
+    # (docker-build:index:Image) has no Terraform equivalent; the pack and the program's tests check it.
+    managed = [r for r in graph if r.custom and not r.is_provider and r.type.startswith(AWS_TYPE_PREFIX)]
     addresses = _addresses(managed)
     planned, changes, configured = [], [], []
     for resource in managed:

@@ -20,7 +20,7 @@ from drfailover.plan import build_plan
 from drfailover.steps import RunOptions, Waiter
 from drfailover.timeline import result_document
 from drkit.drill.judgement import judge, judge_customers
-from drkit.drill.load import OrderLoad
+from drkit.drill.load import RECOVERY_WATCH_S, OrderLoad
 from drkit.drill.results import DrillRun, ScenarioResult
 from drkit.drill.scenarios import PRIMARY, SCENARIOS, SECONDARY, DrillSettings, Scenario
 from drkit.drill.timeline import Entry, StepFailed, Timeline
@@ -143,6 +143,8 @@ def _exercise(session: _Session, scenario: Scenario, settings: DrillSettings, re
     load = OrderLoad(env, settings.load_rate_per_s, scenario.name).start() if settings.load_rate_per_s > 0 else None
     try:
         _disrupt_and_recover(session, scenario, settings, result, target)
+        if load is not None and result.recovered_at is not None:
+            load.wait_for_recovery(target, result.disrupted_at or 0.0, RECOVERY_WATCH_S)
     finally:
         if load is not None:
             load.stop()

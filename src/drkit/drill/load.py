@@ -28,6 +28,8 @@ ORDER_TIMEOUT_S = 2.0  # a customer's browser gives up; the drill counts that as
 # waits (Route 53's answer is evaluated from health, which costs a probe per storefront).
 RESOLVE_EVERY_S = 0.25
 LOOKUP_WORKERS = 16
+# How long customers keep ordering after the automation is done, at most, to see the target region serve them.
+RECOVERY_WATCH_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,18 @@ class OrderLoad:
         self._resolver.start()
         self._ticker.start()
         return self
+
+    def wait_for_recovery(self, region: str, since: float, timeout_s: float) -> bool:
+        """Keep customers going until `region` acknowledged an order sent after `since` (epoch seconds), or
+        `timeout_s` passed: the automation returning is not the moment customers are served again, and a load
+        stopped then could never observe the recovery it exists to measure."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(a.acknowledged and a.region == region and a.at >= since for a in self.attempts):
+                    return True
+            time.sleep(0.05)
+        return False
 
     def stop(self) -> None:
         self._stop.set()

@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 
 ACCOUNT_ID = "111122223333"
+DOCKER_BUILD_IMAGE = "docker-build:index:Image"
 _ARN_SERVICE = {"lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "cloudwatch": "cloudwatch",
                 "cfg": "config", "appautoscaling": "application-autoscaling", "sfn": "states",
                 "secretsmanager": "secretsmanager", "route53": "route53", "cloudtrail": "cloudtrail"}
@@ -34,6 +35,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
             self.provider_regions[args.name] = inputs.get("region", "us-east-1")
             return f"{args.name}-id", inputs
         region = inputs.get("region") or self._provider_region(args.provider)
+        if args.typ == DOCKER_BUILD_IMAGE:
+            return self._built_image(args.name, inputs)
         module, kind = _module_and_kind(args.typ)
         physical = _physical_name(args.typ, args.name, inputs)
         rid = physical
@@ -44,6 +47,14 @@ class PlatformMocks(pulumi.runtime.Mocks):
         state["id"] = rid
         state.setdefault("tagsAll", inputs.get("tags", {}))
         return rid, state
+
+    @staticmethod
+    def _built_image(name: str, inputs: dict) -> tuple[str, dict]:
+        # The digest a push would report: the same for every registry the image goes to, new when the tags
+        # (which carry the source digest) change.
+        digest = "sha256:" + hashlib.sha256(repr(sorted(map(str, inputs.get("tags", [])))).encode()).hexdigest()
+        tags = [str(t) for t in inputs.get("tags", [])]
+        return f"{name}-id", {**inputs, "digest": digest, "ref": f"{tags[0].rsplit(':', 1)[0]}@{digest}" if tags else ""}
 
     def _provider_region(self, provider_ref: str | None) -> str:
         if provider_ref:
@@ -69,6 +80,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
             return {"randomPassword": "preview-" + _short_hash(str(args.args), length=24), "id": "password"}, []
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = f"{args.args.get('registryId') or ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com"
+            return {"authorizationToken": "QVdTOnByZXZpZXc=", "proxyEndpoint": f"https://{registry}",
+                    "userName": "AWS", "password": "preview", "expiresAt": "2030-01-01T00:00:00Z", "id": region}, []
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}, []
         raise NotImplementedError(
@@ -125,6 +140,8 @@ def _computed_outputs(module: str, kind: str, name: str, region: str, inputs: di
         out.update(arn=f"arn:aws:elasticloadbalancing:{region}:{acct}:{resource}", arnSuffix=suffix)
         if kind == "LoadBalancer":
             out.update(dnsName=f"{name}-{h[:8]}.{region}.elb.amazonaws.com", zoneId="Z35SXDOTRQ7X7K")
+    elif module == "ecr" and kind == "Repository":
+        out.update(registryId=acct, repositoryUrl=f"{acct}.dkr.ecr.{region}.amazonaws.com/{name}")
     elif module == "sns" and kind == "Topic":
         out.update(arn=f"arn:aws:sns:{region}:{acct}:{name}")
     elif module == "sqs" and kind == "Queue":

@@ -94,10 +94,18 @@ def _secret_name(arn: str) -> str:
     return parts[6].rsplit("-", 1)[0] if len(parts) > 6 else arn
 
 
+def _image_anywhere(image: str, region: str) -> str:
+    """The image with its ECR registry's region written as {region}: each region pulls the same image (same
+    repository, same digest or tag) from its own region's registry, which a regional outage leaves alone."""
+    return image.replace(f".dkr.ecr.{region}.amazonaws.com/", ".dkr.ecr.{region}.amazonaws.com/")
+
+
 def _self_consistency(ctx: ReadinessContext, containers: list[dict[str, Any]]) -> list[str]:
     """What is wrong with the secondary's task definition on its own: pointing at the primary region."""
     d, problems = ctx.deployment, []
     for container in containers:
+        if f".dkr.ecr.{d.primary_region}.amazonaws.com/" in container.get("image", ""):
+            problems.append(f"{container['name']} pulls its image from ECR in {d.primary_region}")
         for env in container.get("environment", []):
             if d.primary_region in env.get("value", ""):
                 problems.append(f"{container['name']} env {env['name']} points at {d.primary_region}")
@@ -116,7 +124,8 @@ def _differences(ctx: ReadinessContext, secondary: list[dict[str, Any]], primary
         if other is None:
             problems.append(f"container {container['name']} is not in the primary's task definition")
             continue
-        if container.get("image") != other.get("image"):
+        if _image_anywhere(container.get("image", ""), d.secondary_region) != \
+                _image_anywhere(other.get("image", ""), d.primary_region):
             problems.append(f"{container['name']} image {container.get('image')} != primary {other.get('image')}")
         ours_env = {e["name"]: e.get("value", "") for e in container.get("environment", [])}
         their_env = {e["name"]: e.get("value", "") for e in other.get("environment", [])}

@@ -74,9 +74,14 @@ class SourceLocator:
 
 def _class_patterns(type_token: str) -> list[re.Pattern]:
     """For aws:kms/key:Key: a call `aws.kms.Key(`, then any `aws.kms.Key` (Python keywords get a trailing underscore
-    in pulumi_aws: aws:lambda/function:Function is aws.lambda_.Function)."""
-    parts = re.fullmatch(r"aws:([\w-]+)(?:/[\w-]+)?:(\w+)", type_token)
-    if not parts:
+    in pulumi_aws: aws:lambda/function:Function is aws.lambda_.Function). Another package's classes are written
+    with its import name, the module left out for its `index` module: docker-build:index:Image is
+    docker_build.Image."""
+    parts = re.fullmatch(r"([\w-]+):([\w-]+)(?:/[\w-]+)?:(\w+)", type_token)
+    if not parts or parts.group(1) == "pulumi":
         return []
-    name = rf"\baws\.{re.escape(parts.group(1))}_?\.{parts.group(2)}\b"
+    package, module, cls = parts.groups()
+    alias = "aws" if package == "aws" else package.replace("-", "_")
+    within = "" if module == "index" else rf"{re.escape(module)}_?\."
+    name = rf"\b{alias}\.{within}{cls}\b"
     return [re.compile(name + r"\s*\("), re.compile(name)]

@@ -108,9 +108,11 @@ def prod_plan():
     return graph, build_plan(graph)
 
 
-def test_every_prod_resource_is_in_the_plan_once_with_its_urn(prod_plan):
+def test_every_prod_aws_resource_is_in_the_plan_once_with_its_urn(prod_plan):
     graph, plan = prod_plan
-    custom = {r.urn for r in graph if r.custom and not r.is_provider}
+    custom = {r.urn for r in graph if r.custom and not r.is_provider and r.type.startswith("aws:")}
+    others = {r.type for r in graph if r.custom and not r.is_provider and not r.type.startswith("aws:")}
+    assert others == {"docker-build:index:Image"}, "a non-AWS resource checkov cannot read entered the graph"
     providers = {r.urn for r in graph if r.type == "pulumi:providers:aws"}
     assert set(plan.urns.values()) == custom | providers and len(plan.urns) == len(custom) + len(providers)
     assert len(plan.document["resource_changes"]) == len(custom)

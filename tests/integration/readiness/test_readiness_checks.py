@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from drkit.readiness.check import NOT_READY, READY, UNKNOWN
 from tests.support.readiness import readiness, status_of
@@ -81,28 +82,43 @@ def test_an_unreachable_primary_leaves_parity_unknown_but_the_secondary_ready(de
     assert report.seconds < 5  # one refused connection, then every primary read is skipped
 
 
-def test_a_secondary_task_definition_unlike_the_primary_is_not_at_parity(dev_env):
+def _readiness_with_secondary_containers(dev_env, change) -> Any:
+    """Readiness while the secondary's service runs its task definition with `change` applied to each container."""
     outputs = dev_env.outputs["regions"]["secondary"]
     ecs = dev_env.client("ecs", "secondary")
     original = ecs.describe_services(cluster=outputs["clusterName"], services=[outputs["serviceName"]])["services"][0]
     definition = ecs.describe_task_definition(taskDefinition=original["taskDefinition"])["taskDefinition"]
-    primary_host = dev_env.outputs["regions"]["primary"]["databaseWriterEndpoint"]
-    drifted = [{**c, "image": "storefront:hotfix", "environment": [
-        {"name": e["name"], "value": primary_host if e["name"] == "DATABASE_HOST" else e["value"]}
-        for e in c["environment"]]} for c in definition["containerDefinitions"]]
+    drifted = [change(c) for c in definition["containerDefinitions"]]
     task_level = {k: definition[k] for k in ("cpu", "memory", "networkMode", "requiresCompatibilities") if k in definition}
     revision = ecs.register_task_definition(family=definition["family"], containerDefinitions=drifted, **task_level)
     ecs.update_service(cluster=outputs["clusterName"], service=outputs["serviceName"],
                        taskDefinition=revision["taskDefinition"]["taskDefinitionArn"])
     try:
-        report = readiness(dev_env)
+        return readiness(dev_env)
     finally:
         ecs.update_service(cluster=outputs["clusterName"], service=outputs["serviceName"],
                            taskDefinition=original["taskDefinition"])
+
+
+def test_a_secondary_task_definition_unlike_the_primary_is_not_at_parity(dev_env):
+    primary_host = dev_env.outputs["regions"]["primary"]["databaseWriterEndpoint"]
+    report = _readiness_with_secondary_containers(dev_env, lambda c: {**c, "image": "storefront:hotfix", "environment": [
+        {"name": e["name"], "value": primary_host if e["name"] == "DATABASE_HOST" else e["value"]}
+        for e in c["environment"]]})
     detail = _detail(report, "task-definition-parity")
     assert [c.name for c in report.failing()] == ["task-definition-parity"]
     assert "image storefront:hotfix != primary" in detail
     assert f"env DATABASE_HOST points at {dev_env.region('primary')}" in detail
+
+
+def test_a_secondary_that_pulls_its_image_from_the_primary_regions_registry_is_not_ready(dev_env):
+    # The default stacks run the image built into each region's own repository; the same image named in the
+    # primary's registry would be "the same" and still fail to start a task while the primary region is down.
+    primary, secondary = dev_env.region("primary"), dev_env.region("secondary")
+    report = _readiness_with_secondary_containers(dev_env, lambda c: {
+        **c, "image": c["image"].replace(f".dkr.ecr.{secondary}.", f".dkr.ecr.{primary}.")})
+    assert [c.name for c in report.failing()] == ["task-definition-parity"]
+    assert f"pulls its image from ECR in {primary}" in _detail(report, "task-definition-parity")
 
 
 def test_a_held_failover_lock_is_not_ready(dev_env):

@@ -92,6 +92,21 @@ def test_a_region_whose_database_does_not_answer_is_unhealthy_and_says_why(pair,
         broken.stop()
 
 
+def test_before_the_bootstrap_creates_its_role_the_storefront_is_live_but_not_deep_healthy(pair, moto):
+    # The first deployment: tasks start before the databaseBootstrap task created storefront_app. They must stay
+    # live (the load balancer follows /health/live, so ECS does not replace them) and say in /health/deep why the
+    # region cannot take traffic yet.
+    primary, _ = pair
+    settings = settings_for("primary", primary, moto.url)
+    early = serve(settings.__class__(**{**settings.__dict__, "database_user": "storefront_not_created"}))
+    try:
+        assert call(early.url + "/health/live")[0] == 200
+        status, body = call(early.url + "/health/deep")
+        assert status == 503 and "storefront_not_created" in body["reasons"][0], body
+    finally:
+        early.stop()
+
+
 def test_settings_missing_from_the_environment_are_one_line_and_exit_2():
     with pytest.raises(SettingsError, match="DATABASE_HOST is not set"):
         from_environment({"AWS_REGION": "us-east-1"})

@@ -5,15 +5,18 @@ from tests.support.program import stack_graph
 from tests.support.stacks import REPO
 
 
-def test_every_aws_resource_of_prod_points_at_a_line_naming_its_class():
+def test_every_resource_of_prod_points_at_a_line_naming_its_class():
     locator = SourceLocator(REPO)
     for resource in stack_graph("prod"):
         if not resource.custom or resource.is_provider:
             continue
         place = locator.locate(resource.urn)
         line = (REPO / place.path).read_text().splitlines()[place.line - 1]
-        module, cls = resource.type.split(":")[1].split("/")[0], resource.type.split(":")[2]
-        assert f"aws.{module}.{cls}" in line or f"aws.{module}_.{cls}" in line, (resource.urn, place)
+        package, module, cls = resource.type.split(":")[0], resource.type.split(":")[1].split("/")[0], resource.type.split(":")[2]
+        if package == "aws":
+            assert f"aws.{module}.{cls}" in line or f"aws.{module}_.{cls}" in line, (resource.urn, place)
+        else:  # docker-build:index:Image, imported as docker_build
+            assert f"{package.replace('-', '_')}.{cls}(" in line, (resource.urn, place)
 
 
 def test_a_component_points_at_its_declaration():
