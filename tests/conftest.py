@@ -11,4 +11,4 @@ sys.path.insert(0, str(REPO / "policypack"))
 # Fixtures shared by tests at more than one level (integration and e2e).
 pytest_plugins = ["tests.support.fixtures.checkov", "tests.support.fixtures.drill", "tests.support.fixtures.platform",
                   "tests.support.fixtures.readiness", "tests.support.fixtures.published_pack",
-                  "tests.support.fixtures.main_job"]
+                  "tests.support.fixtures.main_job", "tests.support.junit_source"]

@@ -42,6 +42,9 @@ class RunJournal:
         self.abandoned = abandoned  # a dead holder's lock, seen unchanged for a whole lease: it may be taken
         self.lease_seconds = lease_seconds
         self.version = ""
+        # Versions this run wrote whose answer may have been lost (a timeout after DynamoDB committed): the lock
+        # showing one of them is still this run's, not "taken over".
+        self._unconfirmed: set[str] = set()
         self.holds_lock = False
         self._lost = False
         self._stop_heartbeat = threading.Event()
@@ -180,19 +183,37 @@ class RunJournal:
                                 "ExpressionAttributeValues": to_ddb({":me": self.owner, ":mine": self.version,
                                                                    ":new": new_version,
                                                                    ":exp": now + self.lease_seconds})}}
+        if not release:
+            self._unconfirmed.add(new_version)
         try:
             self.table.client.transact_write_items(TransactItems=[guard, *items])
         except ClientError as exc:
-            if _condition_failed(exc, index=0):
-                self.holds_lock, self._lost = False, True
-                self._stop_heartbeat.set()
-                raise LockLost(f"run {self.run_id} no longer holds the failover lock; another run took it over") from None
-            raise
+            if not _condition_failed(exc, index=0):
+                raise
+            if self._adopt_own_earlier_write():
+                return self._guarded(items, renew_only=renew_only)  # the guard now names the version that landed
+            self.holds_lock, self._lost = False, True
+            self._stop_heartbeat.set()
+            raise LockLost(f"run {self.run_id} no longer holds the failover lock; another run took it over") from None
+        self._unconfirmed.clear()
         if release:
             self.holds_lock, self._release_state = False, None
             self._stop_heartbeat.set()
         else:
             self.version = new_version
+
+    def _adopt_own_earlier_write(self) -> bool:
+        """After a failed guard: whether the lock still is this run's, at a version an earlier write of this run
+        set but never heard back about (its answer lost to a timeout, then retried or given up). Then that version
+        is adopted and nothing was taken over; a real takeover shows another owner or a version this run never
+        wrote."""
+        current = self.table.lock()
+        if current is None or current.owner != self.owner or current.run_id != self.run_id \
+                or current.version not in self._unconfirmed:
+            return False
+        self.version = current.version
+        self._unconfirmed.clear()
+        return True
 
     def _put(self, record: StepRecord) -> dict[str, Any]:
         item = {"pk": f"run#{self.run_id}", "sk": record.sk, "index": record.index, "name": record.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime, timezone
 
 import jsonschema
 import pytest
@@ -13,12 +14,13 @@ from drcore.catalogue.reader import read_catalogue
 from drcore.errors import UsageError
 from drkit.cli import _OneLineParser
 from drkit.commands import drill as command
-from drkit.compliance.assessment import assess_controls
-from drkit.compliance.evidence import drill_evidence
+from drkit.compliance.assessment import EvidenceResult, assess_controls
+from drkit.compliance.evidence_records import DrillRule, drill_evidence
 from drkit.drill import scenarios
 from drkit.drill.html_page import render_html
 from drkit.drill.record import load_schema
 from drkit.emulation.postgres import missing_reason
+from drkit.provenance import is_ancestor, source_state
 from tests.support.cli import REPO
 
 CONTINGENCY_TESTING = {("nist-800-53-r5", "CP-4"), ("soc2", "A1.3"), ("soc2", "CC7.5")}
@@ -75,12 +77,29 @@ def test_a_record_missing_a_field_does_not_match_the_schema(default_drill):
 
 def test_the_compliance_report_takes_the_records_as_evidence_of_contingency_testing(default_drill):
     _, out = default_drill
-    evidence = drill_evidence(out)
+    evidence = drill_evidence(out, _rule("dev"), REPO)
     assert {(e.id, e.status) for e in evidence} == {("region-loss-failover", "passed"), ("failback", "passed")}
+    assert all(e.detail.startswith("emulated drill on stack dev") for e in evidence)
     controls = [c for c in read_catalogue(REPO / "compliance").controls if (c.framework, c.id) in CONTINGENCY_TESTING]
     assert len(controls) == len(CONTINGENCY_TESTING)
-    assert {s.verdict for s in assess_controls(controls, [])} == {"not-covered"}
-    assert {s.verdict for s in assess_controls(controls, evidence)} == {"passed"}
+    assert {s.verdict for s in assess_controls(controls, [])} == {"not-verified"}
+    # With these records in, each control passes once the rest of what it cites passes too (tests, policies,
+    # checks, and the drills this default run does not include).
+    produced = {("drill", e.id) for e in evidence}
+    others = [EvidenceResult(kind, ident, "passed") for c in controls for kind, ident in c.evidence.items()
+              if (kind, ident) not in produced]
+    assert {s.verdict for s in assess_controls(controls, evidence + others)} == {"passed"}
+    assert "not-verified" in {s.verdict for s in assess_controls(controls, others)}  # without these records
+    # The same records judged for prod are another stack's: stale, never passed (the prod report used to take them).
+    for_prod = drill_evidence(out, _rule("prod"), REPO)
+    assert {e.status for e in for_prod} == {"stale"}
+    assert {s.verdict for s in assess_controls(controls, for_prod + others)} == {"stale"}
+
+
+def _rule(stack: str) -> DrillRule:
+    judged = source_state(REPO)
+    return DrillRule(stack=stack, judged=judged, max_age_days={}, now=datetime.now(timezone.utc),
+                     is_ancestor=lambda commit, of: is_ancestor(REPO, commit, of))
 
 
 def test_the_page_stands_alone_and_escapes_what_it_shows(default_drill):
@@ -119,7 +138,7 @@ def test_a_drill_whose_failover_cannot_verify_exits_1_with_a_report_that_says_wh
     assert "Why it failed" in next(tmp_path.glob("*-drill.html")).read_text()
     out = capsys.readouterr().out
     assert "FAILED" in out and "why: drkit failover refused" in out
-    assert drill_evidence(tmp_path)[0].status == "failed"
+    assert drill_evidence(tmp_path, _rule("dev"), REPO)[0].status == "failed"
 
 
 def test_bad_input_is_one_usage_error_before_anything_starts(tmp_path, capsys):

@@ -15,8 +15,17 @@ def test_main_job_gates_prod_and_passes(prod_main_job):
     assert "Gate passed for stack 'prod'" in prod_main_job.stdout
     report = json.loads((prod_main_job.out / "compliance.json").read_text())
     assert report["passed"] is True
-    for name in ("compliance.html", "compliance.md", "compliance.sarif", "compliance-junit.xml"):
-        assert (prod_main_job.out / name).stat().st_size > 0
+    provenance = report["provenance"]
+    assert provenance["stackFile"] == "Pulumi.prod.yaml" and provenance["graphDigest"].startswith("sha256:")
+    assert provenance["source"]["commit"] and provenance["tools"]["checkov"] not in ("", "not run")
+    assert all(provenance["tools"][tool] for tool in ("pulumi", "pulumi-aws", "pulumi-policy"))
+    for name in ("compliance.html", "compliance.md", "compliance.sarif", "compliance-junit.xml", "compliance.json"):
+        text = (prod_main_job.out / name).read_text()
+        assert text and provenance["graphDigest"] in text, f"{name} does not say which graph it judged"
+        assert str(REPO) not in text and str(prod_main_job.out) not in text, f"{name} names a machine path"
+    # Nothing passes on deployment alone: controls resting only on Config rules are "configured, not assessed".
+    verdicts = {c["key"]: c["verdict"] for c in report["controls"]}
+    assert verdicts["cis-aws-foundations-3.0:1.4"] == "configured"  # root user has no access keys
 
 
 def test_dev_stack_passes_every_mandatory_policy(tmp_path):

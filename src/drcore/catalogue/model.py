@@ -57,13 +57,22 @@ class ConfigRuleDefinition:
     controls: tuple[str, ...]  # keys of the controls that name it
 
 
+# How old a drill's last passing record may be and still count: a cadence plus a grace of a few days, so a drill
+# run on the same date each quarter stays current.
+CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "semiannual": 183, "annual": 366}
+
+
 @dataclass(frozen=True)
 class Drill:
     name: str
     title: str
     disruption: str
-    cadence: str
+    cadence: str  # one of CADENCE_DAYS
     proves: str
+
+    @property
+    def max_age_days(self) -> int:
+        return CADENCE_DAYS[self.cadence]
 
 
 @dataclass(frozen=True)

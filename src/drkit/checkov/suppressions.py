@@ -99,13 +99,19 @@ def load_suppressions(path: Path, known_checks: set[str] | None = None) -> list[
     return suppressions
 
 
+def check_entry_keys(place: str, item: Any, allowed: set[str], needs: str) -> dict[str, Any]:
+    """`item` as a mapping of only `allowed` keys, else one UsageError naming the entry (`needs`: what to give)."""
+    if not isinstance(item, dict):
+        raise UsageError(f"{place} is not a mapping; give it {needs}")
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise UsageError(f"{place} has unknown key '{unknown[0]}'; allowed keys are {', '.join(sorted(allowed))}")
+    return item
+
+
 def _entry(file_name: str, index: int, item: Any, known_checks: set[str] | None) -> Suppression:
     place = f"{file_name}: suppressions[{index}]"
-    if not isinstance(item, dict):
-        raise UsageError(f"{place} is not a mapping; give it 'check' and 'reason' (and optionally 'resource', 'stacks')")
-    unknown = sorted(set(item) - _KEYS)
-    if unknown:
-        raise UsageError(f"{place} has unknown key '{unknown[0]}'; allowed keys are {', '.join(sorted(_KEYS))}")
+    item = check_entry_keys(place, item, _KEYS, "'check' and 'reason' (and optionally 'resource', 'stacks')")
     check = item.get("check")
     if not isinstance(check, str) or not CHECK_ID.match(check):
         raise UsageError(f"{place} check {check!r} is not a checkov check id (like CKV_AWS_18 or CKV2_AWS_6); "

@@ -1,23 +1,21 @@
-"""Turns what each producer found into EvidenceResults: the policy gate, Config-rule coverage in the graph,
-pytest's JUnit XML, DR drill records and live AWS Config compliance.
+"""Turns what each producer found into EvidenceResults: the policy gate, Config-rule coverage in the graph and
+live AWS Config compliance (records other runs left behind, tests and drills: evidence_records.py).
 
 The file shapes read here (drill records, live Config results) are documented in docs/reports.md.
 """
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-import jsonschema
-
 from drcore.errors import UsageError
 from drcore.platform import ROLES
 from drcore.tags import DR_ROLE_TAG
 from drkit.compliance.assessment import EvidenceResult, Finding
+from drkit.compliance.evidence_records import read_json
 from drkit.graph.resource_graph import Graph
 from drkit.policy_host.evaluation import GateResult
 
@@ -73,9 +71,9 @@ def _region(graph: Graph | None, urn: str) -> str:
 # --- AWS Config rules: deployed coverage in the graph, and live compliance ---------------------------------
 
 def config_rule_coverage(graph: Graph, catalogue: Any, checked_at: str = "") -> list[EvidenceResult]:
-    """Per Config rule the catalogue names: passed when a rule with that source identifier is deployed in both
-    the primary and the secondary region of the graph, failed naming the region(s) it is missing from.
-    This is what the program deploys, not whether AWS finds the resources compliant (see live_config_evidence)."""
+    """Per Config rule the catalogue names: `configured` when a rule with that source identifier is deployed in
+    both the primary and the secondary region of the graph, failed naming the region(s) it is missing from.
+    Deployed is not assessed: only AWS Config's own evaluation says whether resources comply (live_config_evidence)."""
     checked_at = checked_at or utc_now()
     regions = dr_regions(graph)
     deployed: dict[str, set[str]] = defaultdict(set)
@@ -89,8 +87,9 @@ def config_rule_coverage(graph: Graph, catalogue: Any, checked_at: str = "") -> 
         missing = [(role, region) for role, region in regions.items() if region not in deployed[identifier]]
         where = " and ".join(regions.values())
         if not missing:
-            results.append(EvidenceResult("config-rule", identifier, "passed", [], checked_at,
-                                          f"deployed in {where} (coverage, not live compliance)", "resource graph"))
+            results.append(EvidenceResult("config-rule", identifier, "configured", [], checked_at,
+                                          f"deployed in {where}; no AWS Config evaluation in this run "
+                                          "(drkit evidence --live)", "resource graph"))
             continue
         findings = [Finding(source="config-rule", rule=identifier, resource=f"AWS Config rule {identifier}",
                             message=f"no {CONFIG_RULE_TYPE} with source identifier {identifier} is deployed in "
@@ -157,7 +156,7 @@ def live_config_evidence(path: Path) -> list[EvidenceResult]:
     --live` writes): failed when a region finds a resource NON_COMPLIANT or has no such rule (NOT_DEPLOYED), passed
     when every region is COMPLIANT or NOT_APPLICABLE, else not-run (AWS has no verdict yet, or a region did not
     answer), which leaves coverage in place. A missing file gives nothing."""
-    records = _read_json(path, _LIVE_SCHEMA, "live AWS Config results")
+    records = read_json(path, _LIVE_SCHEMA, "live AWS Config results")
     by_identifier: dict[str, list[dict]] = defaultdict(list)
     for record in records or ():
         by_identifier[record["identifier"]].append(record)
@@ -205,100 +204,3 @@ def with_overrides(base: Iterable[EvidenceResult], overrides: Iterable[EvidenceR
         if result.status != "not-run" or (result.kind, result.id) not in merged:
             merged[(result.kind, result.id)] = result
     return list(merged.values())
-
-
-# --- tests and drills ---------------------------------------------------------------------------------------
-
-def test_evidence(junit_xml_path: Path) -> list[EvidenceResult]:
-    """pytest's JUnit XML as evidence keyed by node id (tests/x/test_y.py::test_z). Parametrized cases also count
-    towards their function's id (failed if any case failed). A missing file gives nothing."""
-    path = Path(junit_xml_path)
-    if not path.is_file():
-        return []
-    try:
-        root = ElementTree.parse(path).getroot()
-    except (ElementTree.ParseError, OSError) as exc:
-        raise UsageError(f"{path} is not JUnit XML ({exc}); pass the file written by 'pytest --junitxml=FILE'") from None
-    cases: dict[str, EvidenceResult] = {}
-    by_function: dict[str, list[EvidenceResult]] = defaultdict(list)
-    for suite in root.iter("testsuite"):
-        for case in suite.iter("testcase"):
-            result = _case_result(case, suite.get("timestamp", ""), path)
-            cases[result.id] = result
-            if "[" in result.id:
-                by_function[result.id.split("[", 1)[0]].append(result)
-    for function, results in by_function.items():
-        statuses = {r.status for r in results}
-        status = "failed" if "failed" in statuses else "passed" if "passed" in statuses else "not-run"
-        cases.setdefault(function, EvidenceResult("test", function, status, [f for r in results for f in r.findings],
-                                                  results[0].checked_at, f"{len(results)} cases", str(path)))
-    return list(cases.values())
-
-
-def _case_result(case: ElementTree.Element, checked_at: str, path: Path) -> EvidenceResult:
-    parts = [p for p in case.get("classname", "").split(".") if p]
-    # House style is flat test functions; a capitalised last part is a test class, not a module.
-    klass = [parts.pop()] if parts and parts[-1][:1].isupper() else []
-    node_id = "::".join(["/".join(parts) + ".py", *klass, case.get("name", "")])
-    problem = case.find("failure")
-    problem = case.find("error") if problem is None else problem
-    findings = [] if problem is None else [Finding(
-        source="test", rule=node_id, resource=node_id, severity="high",
-        message=((problem.get("message") or problem.tag).splitlines() or [problem.tag])[0][:500],
-        fix=f"run .venv/bin/pytest '{node_id}' and fix what it reports")]
-    status = "failed" if findings else "not-run" if case.find("skipped") is not None else "passed"
-    return EvidenceResult("test", node_id, status, findings, checked_at, f"{case.get('time', '?')} s", str(path))
-
-
-_DRILL_SCHEMA = {
-    "type": "object",
-    "required": ["scenario", "passed", "finishedAt", "achievedRtoSeconds", "achievedRpoSeconds"],
-    "properties": {
-        "scenario": {"type": "string", "minLength": 1},
-        "passed": {"type": "boolean"},
-        "finishedAt": {"type": "string", "minLength": 1},
-        "achievedRtoSeconds": {"type": "number", "minimum": 0},
-        "achievedRpoSeconds": {"type": "number", "minimum": 0},
-    },
-}
-
-
-def drill_evidence(directory: Path) -> list[EvidenceResult]:
-    """The latest drill record per scenario from the *.json files in `directory`; a missing directory gives
-    nothing. A failed latest drill fails its evidence, whatever earlier drills did."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return []
-    latest: dict[str, tuple[dict, Path]] = {}
-    for path in sorted(directory.glob("*.json")):
-        record = _read_json(path, _DRILL_SCHEMA, "drill record")
-        known = latest.get(record["scenario"])
-        if known is None or record["finishedAt"] > known[0]["finishedAt"]:
-            latest[record["scenario"]] = (record, path)
-    results = []
-    for scenario, (record, path) in sorted(latest.items()):
-        detail = (f"RTO {record['achievedRtoSeconds']:g} s, RPO {record['achievedRpoSeconds']:g} s, "
-                  f"finished {record['finishedAt']}")
-        findings = [] if record["passed"] else [Finding(
-            source="drill", rule=scenario, resource=f"drill {scenario}", severity="high",
-            message=f"the last '{scenario}' drill failed ({detail})",
-            fix=f"see {path.name} for the failed step, fix it, and run the drill again")]
-        results.append(EvidenceResult("drill", scenario, "passed" if record["passed"] else "failed", findings,
-                                      record["finishedAt"], detail, str(path)))
-    return results
-
-
-def _read_json(path: Path, schema: dict, what: str) -> Any:
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"{path}: {what} is not readable JSON ({exc}); see docs/reports.md for the format") from None
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if error is not None:
-        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise UsageError(f"{path}: {what}{' ' + place if place else ''}: {error.message}; "
-                         "see docs/reports.md for the format")
-    return data

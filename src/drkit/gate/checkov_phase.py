@@ -2,7 +2,8 @@
 with the reason.
 
 checkov lives in its own virtual env (.checkov-venv, made by scripts/setup-checkov.sh) because it pins old
-libraries; a report without it is still useful, so its absence is a warning, not an error. Its repository scans
+libraries; a report without it is still written, but the run fails closed (pipeline._producer_evidence) unless
+a reviewed waiver accepts its absence. Its repository scans
 (secrets, GitHub Actions) need no graph and run while the program runs; the plan scan waits for the graph.
 """
 from __future__ import annotations
@@ -22,8 +23,8 @@ from drkit.graph.resource_graph import Graph
 from drkit.report.compliance_run import CheckovSummary
 
 CHECKOV_RESULTS_FILE = "checkov.json"
-NOT_INSTALLED = (f"checkov is not installed (no {VENV_DIR}/bin/checkov): its evidence is not-run; "
-                 f"run {SETUP_SCRIPT}")
+NOT_INSTALLED = (f"checkov is not installed (no {VENV_DIR}/bin/checkov): the gate fails closed unless "
+                 f"producer:checkov is waived; run {SETUP_SCRIPT}")
 
 
 @dataclass

@@ -93,13 +93,28 @@ def config_for_runtime(project: str, raw_config: dict[str, Any]) -> dict[str, st
 
 @contextmanager
 def _program_on_path(program_dir: Path) -> Iterator[None]:
+    """Run the program of *this* checkout: its package (infra) is imported from `program_dir`, whatever an
+    editable install or an earlier run in this process put on sys.path or in sys.modules. Without this, gating a
+    copy of the repository with the original's virtual env judges the original's program."""
     saved_path, saved_cwd = list(sys.path), os.getcwd()
+    package = program_dir.resolve().name
+    saved_modules = {name: module for name, module in sys.modules.items() if _in_package(name, package)}
+    for name in saved_modules:
+        del sys.modules[name]
     try:
         os.chdir(program_dir.parent)  # the engine runs the program from the project directory
+        sys.path.insert(0, str(program_dir.resolve().parent))
         yield
     finally:
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
+        for name in [name for name in sys.modules if _in_package(name, package)]:
+            del sys.modules[name]
+        sys.modules.update(saved_modules)
+
+
+def _in_package(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def run_program(program_dir: Path, project: str, stack: str, raw_config: dict[str, Any],

@@ -6,9 +6,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drkit.compliance.assessment import ControlStatus, EvidenceResult, Finding
+from drkit.compliance.assessment import VERDICTS, ControlStatus, EvidenceResult, Finding, Waiver
+from drkit.provenance import SourceState
 
-GATING_KINDS = ("policy", "checkov", "config-rule")
+# Evidence whose failure fails the gate even where no control cites it; "producer" is a producer that had to run
+# and did not (checkov missing): the gate fails closed unless a waiver covers it.
+GATING_KINDS = ("policy", "checkov", "config-rule", "producer")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What the run judged and with what (gate/run_provenance.py builds it)."""
+
+    generated_at: str  # RFC 3339, UTC
+    source: SourceState  # the checkout the gate judged
+    stack_file: str  # Pulumi.<stack>.yaml
+    stack_file_digest: str
+    graph_digest: str
+    resources: int
+    tools: dict[str, str]  # pulumi, pulumi-aws, pulumi-policy, checkov -> version ("not run" for checkov)
+
+    def facts(self) -> list[tuple[str, str]]:
+        """(label, value) pairs every human-readable format prints the same way."""
+        return [("generated", self.generated_at), ("source", self.source.label),
+                ("stack file", f"{self.stack_file} {self.stack_file_digest}"),
+                ("resource graph", f"{self.resources} resources {self.graph_digest}"),
+                ("tools", ", ".join(f"{name} {version or 'unknown'}" for name, version in self.tools.items()))]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"generatedAt": self.generated_at, "source": self.source.as_dict(), "stackFile": self.stack_file,
+                "stackFileDigest": self.stack_file_digest, "graphDigest": self.graph_digest,
+                "resources": self.resources, "tools": dict(self.tools)}
 
 
 @dataclass(frozen=True)
@@ -61,13 +89,19 @@ class ConfigCoverage:
 class FrameworkSummary:
     key: str
     name: str
-    passed: int
-    failed: int
-    not_covered: int
+    counts: dict[str, int]  # verdict -> controls, every verdict of VERDICTS present
 
     @property
     def total(self) -> int:
-        return self.passed + self.failed + self.not_covered
+        return sum(self.counts.values())
+
+    @property
+    def passed(self) -> int:
+        return self.counts["passed"]
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"]
 
 
 @dataclass
@@ -82,6 +116,8 @@ class ComplianceRun:
     config: ConfigCoverage | None
     frameworks: dict[str, str] = field(default_factory=dict)  # catalogue key -> display name, in catalogue order
     warnings: list[str] = field(default_factory=list)  # e.g. "checkov not installed: run scripts/setup-checkov.sh"
+    provenance: Provenance | None = None  # None only for runs built without a gate (tests of the formats)
+    waivers: list[Waiver] = field(default_factory=list)  # the active waivers this run applied
 
     @property
     def failed_controls(self) -> list[ControlStatus]:
@@ -90,8 +126,9 @@ class ComplianceRun:
     @property
     def passed(self) -> bool:
         """The gate's verdict: no mandatory policy violation, no unsuppressed checkov finding, no failed control,
-        and no failed policy, checkov check or Config rule even where no control cites it. A failing test or drill
-        no control cites is reported but does not decide the verdict."""
+        no failed policy, checkov check or Config rule even where no control cites it, and no producer that had to
+        run and did not (unless waived). A failing test or drill no control cites is reported but does not decide
+        the verdict; stale, not verified and configured controls are reported as such and do not fail it."""
         return (self.gate is not None and self.gate.passed and self.checkov.failed == 0
                 and not self.failed_controls
                 and not any(e.kind in GATING_KINDS for e in self.unmapped_failures()))
@@ -105,11 +142,11 @@ class ComplianceRun:
             if not statuses:
                 continue
             name = self.frameworks.get(key) or statuses[0].control.framework_name
-            summaries.append(FrameworkSummary(
-                key, name, passed=sum(c.verdict == "passed" for c in statuses),
-                failed=sum(c.verdict == "failed" for c in statuses),
-                not_covered=sum(c.verdict == "not-covered" for c in statuses)))
+            summaries.append(FrameworkSummary(key, name, verdict_counts(statuses)))
         return summaries
+
+    def verdict_counts(self) -> dict[str, int]:
+        return verdict_counts(self.controls)
 
     def controls_of(self, framework: str) -> list[ControlStatus]:
         return [c for c in self.controls if c.control.framework == framework]
@@ -127,3 +164,8 @@ class ComplianceRun:
                     if not finding.suppressed_reason:
                         seen.setdefault((finding.source, finding.rule, finding.resource, finding.message), finding)
         return list(seen.values())
+
+
+def verdict_counts(statuses: list[ControlStatus]) -> dict[str, int]:
+    """Controls per verdict, every verdict present (0 when none), in VERDICTS order."""
+    return {verdict: sum(s.verdict == verdict for s in statuses) for verdict in VERDICTS}

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from drkit.compliance.assessment import VERDICTS
 from drkit.report.compliance_run import ComplianceRun
 from drkit.report.html import resource_name
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """"3 passed, 0 failed, 2 not verified" — passed and failed always, the other verdicts when they occur."""
+    return ", ".join(f"{counts[v]} {VERDICTS[v]}" for v in VERDICTS if v in ("passed", "failed") or counts[v])
 
 
 def summary_lines(run: ComplianceRun) -> list[str]:
     lines = [f"Compliance for {run.project}/{run.stack}: {'passed' if run.passed else 'FAILED'}"]
     for framework in run.framework_summaries():
-        lines.append(f"  {framework.name:<40} {framework.total:>3} controls: {framework.passed} passed, "
-                     f"{framework.failed} failed, {framework.not_covered} not covered")
+        lines.append(f"  {framework.name:<40} {framework.total:>3} controls: {counts_text(framework.counts)}")
     if run.gate is None:
         lines.append("  Policy gate: not run")
     else:
@@ -33,7 +38,12 @@ def summary_lines(run: ComplianceRun) -> list[str]:
         config = run.config
         lines.append(f"  AWS Config rules: {config.rules_in_both_regions} of {config.rules_named} deployed in both "
                      f"{config.primary_region} and {config.secondary_region}"
-                     f"{' (live results merged)' if config.live else ''}")
+                     f"{' (live results merged)' if config.live else ' (configured, not assessed: no live results)'}")
+    for waiver in run.waivers:
+        lines.append(f"  Waived: {waiver.evidence} until {waiver.expires} ({waiver.owner})")
+    if run.provenance is not None:
+        lines.append(f"  Judged: {run.provenance.source.label}, {run.provenance.stack_file}, "
+                     f"{run.provenance.resources} resources")
     return lines
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from drkit.compliance.assessment import VERDICTS
 from drkit.report.compliance_run import ComplianceRun
 from drkit.report.locations import SourceLocator
 
 _KIND_LABELS = {"policy": "policy", "config-rule": "Config rule", "checkov": "checkov", "test": "test",
-                "drill": "DR drill"}
+                "drill": "DR drill", "producer": "producer"}
 
 
 def _environment() -> Environment:
@@ -18,6 +19,7 @@ def _environment() -> Environment:
                               autoescape=select_autoescape(["html", "j2"], default=True),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["kind_label"] = lambda kind: _KIND_LABELS.get(kind, kind)
+    environment.filters["verdict_label"] = lambda verdict: VERDICTS.get(verdict, verdict.replace("-", " "))
     environment.filters["resource_name"] = resource_name
     environment.filters["percent"] = lambda part, whole: round(100 * part / whole) if whole else 0
     return environment
@@ -45,5 +47,5 @@ def render_html(run: ComplianceRun, locator: SourceLocator | None = None) -> str
                     location = locator.locate(finding.resource)
                     where[finding.resource] = f"{location.path}:{location.line}"
     template = _environment().get_template("report.html.j2")
-    return template.render(run=run, frameworks=run.framework_summaries(), failures=failures,
+    return template.render(run=run, frameworks=run.framework_summaries(), failures=failures, verdicts=list(VERDICTS),
                            unmapped=run.unmapped_failures(), where=where)

@@ -10,10 +10,13 @@ from importlib import resources
 from typing import Any
 
 from drkit import __version__
-from drkit.compliance.assessment import ControlStatus, EvidenceResult, Finding
+from drkit.compliance.assessment import ControlStatus, EvidenceResult, Finding, Waiver
 from drkit.report.compliance_run import ComplianceRun
 
-SCHEMA_VERSION = 1
+_COUNT_KEYS = {"passed": "passed", "failed": "failed", "stale": "stale", "not-verified": "notVerified",
+               "configured": "configured", "waived": "waived"}
+
+SCHEMA_VERSION = 2  # 2: verdicts stale/not-verified/configured/waived, provenance, waivers
 
 
 def load_schema() -> dict[str, Any]:
@@ -26,9 +29,18 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             "suppressedReason": finding.suppressed_reason}
 
 
+def waiver_json(waiver: Waiver) -> dict[str, Any]:
+    return {"evidence": waiver.evidence, "reason": waiver.reason, "owner": waiver.owner, "expires": waiver.expires}
+
+
 def evidence_json(result: EvidenceResult) -> dict[str, Any]:
     return {"kind": result.kind, "id": result.id, "status": result.status, "checkedAt": result.checked_at,
-            "detail": result.detail, "source": result.source, "findings": [finding_json(f) for f in result.findings]}
+            "detail": result.detail, "source": result.source, "findings": [finding_json(f) for f in result.findings],
+            "waiver": waiver_json(result.waiver) if result.waiver else None}
+
+
+def counts_json(counts: dict[str, int]) -> dict[str, int]:
+    return {"total": sum(counts.values()), **{_COUNT_KEYS[verdict]: n for verdict, n in counts.items()}}
 
 
 def control_json(status: ControlStatus) -> dict[str, Any]:
@@ -49,11 +61,8 @@ def to_json(run: ComplianceRun) -> dict[str, Any]:
         "generatedAt": run.generated_at,
         "passed": run.passed,
         "summary": {
-            "controls": {"total": len(run.controls), "passed": sum(f.passed for f in frameworks),
-                         "failed": sum(f.failed for f in frameworks),
-                         "notCovered": sum(f.not_covered for f in frameworks)},
-            "frameworks": [{"key": f.key, "name": f.name, "total": f.total, "passed": f.passed, "failed": f.failed,
-                            "notCovered": f.not_covered} for f in frameworks],
+            "controls": counts_json(run.verdict_counts()),
+            "frameworks": [{"key": f.key, "name": f.name, **counts_json(f.counts)} for f in frameworks],
         },
         "policyGate": None if gate is None else {
             "pack": gate.pack, "passed": gate.passed, "policies": len(gate.policies),
@@ -71,6 +80,8 @@ def to_json(run: ComplianceRun) -> dict[str, Any]:
         "controls": [control_json(c) for c in run.controls],
         "evidence": [evidence_json(e) for e in run.evidence],
         "warnings": list(run.warnings),
+        "provenance": run.provenance.as_dict() if run.provenance else None,
+        "waivers": [waiver_json(w) for w in run.waivers],
     }
 
 

@@ -5,10 +5,15 @@ report has them all.
 """
 from __future__ import annotations
 
-from drkit.compliance.assessment import Finding
+from drkit.compliance.assessment import VERDICTS, Finding
 from drkit.report.compliance_run import ComplianceRun
 
 MAX_FAILURE_ROWS = 40
+# What each unsettled verdict means, for the collapsed lists under the failures.
+_UNSETTLED = {"stale": "their evidence is of another source, stack or time",
+              "not-verified": "a required policy, check, test or drill did not run",
+              "configured": "deployed AWS Config rules only; nothing evaluated them",
+              "waived": "accepted by a reviewed waiver"}
 _CELL_LIMIT = 300
 
 
@@ -25,10 +30,11 @@ def render_markdown(run: ComplianceRun) -> str:
     mark = "✅" if run.passed else "❌"
     verdict = "passed" if run.passed else "FAILED"
     lines = [f"## {mark} Compliance gate {verdict}: `{run.project}` / `{run.stack}`", "",
-             "| Framework | Controls | Passed | Failed | Not covered |", "|---|---:|---:|---:|---:|"]
+             "| Framework | Controls | " + " | ".join(label.capitalize() for label in VERDICTS.values()) + " |",
+             "|---|---:|" + "---:|" * len(VERDICTS)]
     for summary in run.framework_summaries():
-        lines.append(f"| {cell(summary.name)} | {summary.total} | {summary.passed} | {summary.failed} | "
-                     f"{summary.not_covered} |")
+        lines.append(f"| {cell(summary.name)} | {summary.total} | "
+                     + " | ".join(str(summary.counts[v]) for v in VERDICTS) + " |")
     lines.append("")
     lines.extend(f"- {text}" for text in _producer_lines(run))
     failures = failures_with_controls(run)
@@ -40,14 +46,19 @@ def render_markdown(run: ComplianceRun) -> str:
                          f"{cell(finding.message)} | {cell(finding.fix)} | {cell(', '.join(control_keys) or '—')} |")
         if len(failures) > MAX_FAILURE_ROWS:
             lines.append(f"\n…and {len(failures) - MAX_FAILURE_ROWS} more failures: see compliance.html.")
-    not_covered = [c.control.key for c in run.controls if c.verdict == "not-covered"]
-    if not_covered:
-        shown = ", ".join(not_covered[:20]) + (f" and {len(not_covered) - 20} more" if len(not_covered) > 20 else "")
-        lines += ["", f"<details><summary>{len(not_covered)} controls not covered (no evidence ran)</summary>", "",
-                  cell(shown, 4000), "", "</details>"]
+    for verdict, meaning in _UNSETTLED.items():
+        keys = [c.control.key for c in run.controls if c.verdict == verdict]
+        if keys:
+            shown = ", ".join(keys[:20]) + (f" and {len(keys) - 20} more" if len(keys) > 20 else "")
+            lines += ["", f"<details><summary>{len(keys)} controls {VERDICTS[verdict]} ({meaning})</summary>", "",
+                      cell(shown, 4000), "", "</details>"]
+    for waiver in run.waivers:
+        lines += ["", f"- Waived `{cell(waiver.evidence)}` until {waiver.expires} by {cell(waiver.owner)}: "
+                      f"{cell(waiver.reason)}"]
     for warning in run.warnings:
         lines += ["", f"> ⚠️ {cell(warning, 1000)}"]
-    lines += ["", f"<sub>drkit report, generated {run.generated_at}</sub>", ""]
+    facts = run.provenance.facts() if run.provenance else [("generated", run.generated_at)]
+    lines += ["", "<sub>drkit report · " + " · ".join(f"{label}: {cell(value)}" for label, value in facts) + "</sub>", ""]
     return "\n".join(lines)
 
 

@@ -47,7 +47,8 @@ def to_sarif(run: ComplianceRun, locator: SourceLocator | None = None) -> dict[s
             "automationDetails": {"id": f"drkit/compliance/{run.stack}/"},
             "invocations": [{"executionSuccessful": True, "endTimeUtc": run.generated_at}],
             "results": results,
-            "properties": {"project": run.project, "stack": run.stack, "passed": run.passed},
+            "properties": {"project": run.project, "stack": run.stack, "passed": run.passed,
+                           "provenance": run.provenance.as_dict() if run.provenance else None},
         }],
     }
 

@@ -29,7 +29,11 @@ def test_verdicts_follow_the_evidence():
     verdicts = {s.control.key: s.verdict for s in run.controls}
     assert verdicts["pci-dss-4.0:3.5.1"] == "failed" and verdicts["cis-aws-3.0:2.1.1"] == "failed"
     assert verdicts["nist-800-53-r5:CP-9"] == "passed"  # an advisory violation does not fail a control
-    assert verdicts["soc2:A1.2"] == "not-covered" and not run.passed
+    assert verdicts["pci-dss-4.0:10.2.1"] == "passed"  # the policy assessed it; the Config rule is only deployed
+    assert verdicts["cis-aws-3.0:3.1"] == "configured"  # deployed Config rules alone assess nothing
+    assert verdicts["soc2:A1.2"] == "stale"  # the only drill record is another stack's
+    assert verdicts["soc2:A1.3"] == "not-verified"  # its test did not run
+    assert verdicts["nist-800-53-r5:CP-10"] == "waived" and not run.passed
     assert sample_run(failing=False).passed
     assert not sample_run(failing=False, checkov_failed=1).passed
 
@@ -39,13 +43,18 @@ def test_json_report_matches_its_schema_and_the_run():
     document = to_json(run)
     jsonschema.Draft202012Validator(load_schema(), format_checker=jsonschema.FormatChecker()).validate(document)
     assert document["passed"] is False
-    assert document["summary"]["controls"] == {"total": 7, "passed": 3, "failed": 2, "notCovered": 2}
+    assert document["summary"]["controls"] == {"total": 8, "passed": 2, "failed": 2, "stale": 1, "notVerified": 1,
+                                               "configured": 1, "waived": 1}
     pci = next(f for f in document["summary"]["frameworks"] if f["key"] == "pci-dss-4.0")
-    assert (pci["passed"], pci["failed"], pci["notCovered"]) == (1, 1, 0)
+    assert (pci["passed"], pci["failed"], pci["notVerified"]) == (1, 1, 0)
+    assert document["provenance"]["source"]["commit"] and document["provenance"]["tools"]["checkov"] == "3.3.30"
+    assert document["waivers"][0]["evidence"] == "drill:failback"
+    waived = next(c for c in document["controls"] if c["key"] == "nist-800-53-r5:CP-10")["evidence"][0]
+    assert waived["status"] == "waived" and waived["waiver"]["owner"] == "security-team@example.com"
     failed = next(c for c in document["controls"] if c["key"] == "pci-dss-4.0:3.5.1")
     finding = next(e for e in failed["evidence"] if e["status"] == "failed")["findings"][0]
     assert finding["resource"] == BUCKET_URN and finding["fix"] == FIX
-    assert {e["kind"] for e in document["evidence"]} == {"policy", "checkov", "config-rule", "test"}
+    assert {e["kind"] for e in document["evidence"]} == {"policy", "checkov", "config-rule", "test", "drill"}
 
 
 def test_json_schema_rejects_a_document_missing_a_field():
@@ -110,12 +119,30 @@ def test_junit_has_a_suite_per_framework_and_counts_that_add_up():
     assert int(root.get("tests")) == len(run.controls) == sum(len(s.findall("testcase")) for s in suites)
     failure = root.find(".//testcase[@name='3.5.1 Stored data is encrypted with keys we manage']/failure")
     assert BUCKET_URN in failure.text and FIX in failure.text
+    stale = root.find(".//testcase[@name='A1.2 Recovery works: the region failover drill passes']/skipped")
+    assert stale.get("message").startswith("stale: drill region-failover stale")
+
+
+def test_junit_follows_the_jenkins_schema_rules_its_readers_apply():
+    # junit-10.xsd: no `skipped` on testsuites; `time` on suites and cases; readers split classname at dots into
+    # package and class, so a framework key's version dots must not reach it.
+    root = ElementTree.fromstring(render_junit(sample_run()))
+    assert "skipped" not in root.attrib and root.get("time") == "0"
+    for suite in root.findall("testsuite"):
+        assert suite.get("time") is not None and suite.get("timestamp") == "2026-11-24T08:00:00Z"
+        properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+        assert properties["source"].startswith("0123456789abcdef") and "pulumi-policy 1.21.0" in properties["tools"]
+        for case in suite.findall("testcase"):
+            assert case.get("time") is not None and case.get("classname").count(".") == 1, case.get("classname")
+    assert {c.get("classname") for c in root.iter("testcase")} >= {"compliance.pci-dss-4_0", "compliance.soc2"}
 
 
 def test_markdown_has_the_summary_table_and_each_failure_once_with_its_controls():
     text = render_markdown(sample_run())
     assert text.startswith("## ❌ Compliance gate FAILED")
-    assert "| PCI DSS v4.0 | 2 | 1 | 1 | 0 |" in text and "| SOC 2 | 2 | 0 | 0 | 2 |" in text
+    assert "| Framework | Controls | Passed | Failed | Stale | Not verified | Configured, not assessed | Waived |" in text
+    assert "| PCI DSS v4.0 | 2 | 1 | 1 | 0 | 0 | 0 | 0 |" in text and "| SOC 2 | 2 | 0 | 0 | 1 | 1 | 0 | 0 |" in text
+    assert "Waived `drill:failback` until 2027-03-31 by security-team@example.com" in text
     [row] = [line for line in text.splitlines() if "ecommerce-prod-media-primary (aws:s3/bucket:Bucket)" in line]
     assert row.endswith("| pci-dss-4.0:3.5.1, cis-aws-3.0:2.1.1 |") and FIX in row
     assert "<script>" not in text and "\\| pipe" in text  # a pipe in a message cannot break the table
@@ -139,10 +166,13 @@ def test_html_escapes_everything_and_shows_failures_with_fix():
     assert "infra/components/storage" in page
 
 
-def test_bundle_writes_all_five_formats(tmp_path):
+def test_bundle_writes_all_five_formats_each_with_the_runs_provenance(tmp_path):
     paths = write_bundle(sample_run(), tmp_path / "out")
     assert {p.name for p in paths.values()} == set(FILE_NAMES.values())
     assert all(p.stat().st_size > 200 for p in paths.values())
+    for kind, path in paths.items():
+        text = path.read_text()
+        assert "0123456789abcdef" in text and "sha256:" + "b" * 64 in text, f"{kind} has no provenance"
     assert json.loads(paths["json"].read_text())["stack"] == "prod"
     assert not list((tmp_path / "out").glob("*.tmp"))
 
