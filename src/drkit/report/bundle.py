@@ -20,7 +20,7 @@ def write_bundle(run: ComplianceRun, directory: Path, locator: SourceLocator | N
     """Render every format, then write them; returns format -> path. Rendering first means a rendering bug never
     leaves a directory with some formats from this run and some from the last."""
     directory = Path(directory)
-    rendered = {"html": render_html(run, locator), "markdown": render_markdown(run), "json": render_json(run),
+    rendered = {"html": render_html(run, locator), "markdown": render_markdown(run, locator), "json": render_json(run),
                 "sarif": render_sarif(run, locator), "junit": render_junit(run)}
     try:
         directory.mkdir(parents=True, exist_ok=True)

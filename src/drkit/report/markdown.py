@@ -5,10 +5,15 @@ report has them all.
 """
 from __future__ import annotations
 
+import re
+
 from drkit.compliance.assessment import VERDICTS, Finding
 from drkit.report.compliance_run import ComplianceRun
+from drkit.report.locations import SourceLocator
 
 MAX_FAILURE_ROWS = 40
+_FILE_REFERENCE = re.compile(r"^[\w./-]+\.\w+:\d+")  # checkov's secrets findings: path/file.ext:line
+GITHUB_COMMENT_LIMIT = 65536  # characters; GitHub refuses a longer comment body
 # What each unsettled verdict means, for the collapsed lists under the failures.
 _UNSETTLED = {"stale": "their evidence is of another source, stack or time",
               "not-verified": "a required policy, check, test or drill did not run",
@@ -18,15 +23,35 @@ _CELL_LIMIT = 300
 
 
 def cell(text: str, limit: int = _CELL_LIMIT) -> str:
-    """Text safe inside a table cell: one line, pipes and HTML escaped, shortened."""
+    """Text safe inside a table cell: one line, pipes and HTML escaped, then shortened to `limit` characters of
+    output. Escaping first means the limit holds for what is written (a `<` becomes four characters), and the cut
+    never splits an entity or a `\\|`."""
     text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[:limit - 1] + "…"
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-            .replace("`", "'"))
+    escaped = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+               .replace("`", "'"))
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit - 1]
+    entity = cut.rfind("&")
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]  # a partial &amp; / &lt; at the end
+    if cut.endswith("\\") and not cut.endswith("\\\\"):
+        cut = cut[:-1]  # half of an escaped pipe
+    return cut + "…"
 
 
-def render_markdown(run: ComplianceRun) -> str:
+def render_markdown(run: ComplianceRun, locator: SourceLocator | None = None) -> str:
+    """The comment, within GitHub's limit for any input: failure rows are dropped from the end (and counted) until
+    it fits; the HTML report has them all."""
+    rows = MAX_FAILURE_ROWS
+    while True:
+        text = _render(run, locator, rows)
+        if len(text) < GITHUB_COMMENT_LIMIT or rows == 0:
+            return text
+        rows //= 2
+
+
+def _render(run: ComplianceRun, locator: SourceLocator | None, max_rows: int) -> str:
     mark = "✅" if run.passed else "❌"
     verdict = "passed" if run.passed else "FAILED"
     lines = [f"## {mark} Compliance gate {verdict}: `{run.project}` / `{run.stack}`", "",
@@ -39,13 +64,14 @@ def render_markdown(run: ComplianceRun) -> str:
     lines.extend(f"- {text}" for text in _producer_lines(run))
     failures = failures_with_controls(run)
     if failures:
-        lines += ["", f"### Failures ({len(failures)})", "", "| Rule | Resource | What is wrong | Fix | Controls |",
-                  "|---|---|---|---|---|"]
-        for finding, control_keys in failures[:MAX_FAILURE_ROWS]:
-            lines.append(f"| `{cell(finding.rule)}` | {cell(_short_resource(finding.resource))} | "
-                         f"{cell(finding.message)} | {cell(finding.fix)} | {cell(', '.join(control_keys) or '—')} |")
-        if len(failures) > MAX_FAILURE_ROWS:
-            lines.append(f"\n…and {len(failures) - MAX_FAILURE_ROWS} more failures: see compliance.html.")
+        lines += ["", f"### Failures ({len(failures)})", "",
+                  "| Rule | Resource | Declared at | What is wrong | Fix | Controls |", "|---|---|---|---|---|---|"]
+        for finding, control_keys in failures[:max_rows]:
+            lines.append(f"| `{cell(finding.rule, 120)}` | {cell(_short_resource(finding.resource))} | "
+                         f"{cell(_declared_at(finding.resource, locator), 120)} | {cell(finding.message)} | "
+                         f"{cell(finding.fix)} | {cell(', '.join(control_keys) or '—')} |")
+        if len(failures) > max_rows:
+            lines.append(f"\n…and {len(failures) - max_rows} more failures: see compliance.html.")
     for verdict, meaning in _UNSETTLED.items():
         keys = [c.control.key for c in run.controls if c.verdict == verdict]
         if keys:
@@ -98,6 +124,14 @@ def _producer_lines(run: ComplianceRun) -> list[str]:
                      f"{config.primary_region} and {config.secondary_region}"
                      f"{'; live compliance merged' if config.live else ''}")
     return lines
+
+
+def _declared_at(resource: str, locator: SourceLocator | None) -> str:
+    """`file:line` of the program line that declares the resource (checkov's own references are file:line already)."""
+    if locator is None or not (resource.startswith("urn:pulumi:") or _FILE_REFERENCE.match(resource)):
+        return "—"  # an account-level finding (a Config rule, a producer) is declared nowhere in the program
+    place = locator.locate(resource)
+    return f"{place.path}:{place.line}"
 
 
 def _short_resource(resource: str) -> str:

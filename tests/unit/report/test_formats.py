@@ -1,6 +1,7 @@
 """Each report format renders the same run: JSON against its schema, SARIF against the OASIS 2.1.0 schema,
 JUnit counts, Markdown table, HTML escaping, and the bundle writing all five."""
 import json
+import re
 import xml.etree.ElementTree as ElementTree
 from importlib import resources
 
@@ -158,6 +159,21 @@ def test_markdown_stays_short_with_many_failures():
     assert len(text) < 65536 and f"and {501 - MAX_FAILURE_ROWS} more failures" in text
 
 
+def test_markdown_stays_under_githubs_limit_for_hostile_input_and_never_cuts_an_entity():
+    # Every character of these grows when escaped (< becomes &lt;): a cut made before escaping would overshoot.
+    hostile = "<>&|" * 5000
+    run = sample_run()
+    run.evidence[0].findings.extend(Finding("policy", "s3-bucket-kms-encryption", f"{BUCKET_URN}-{hostile[:900]}-{i}",
+                                            hostile, "high", hostile, hostile) for i in range(300))
+    run.warnings.extend([hostile] * 50)
+    text = render_markdown(run, SourceLocator(REPO))
+    assert len(text) < 65536
+    for row in (line for line in text.splitlines() if line.startswith("| `s3-bucket-kms-encryption`")):
+        for value in row.split(" | "):
+            assert not re.search(r"&[a-z]*…", value) and "<" not in value, value[-40:]
+    assert "| infra/components/storage" in text  # each finding says which program line declares its resource
+
+
 def test_html_escapes_everything_and_shows_failures_with_fix():
     page = render_html(sample_run(), SourceLocator(REPO))
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
@@ -186,3 +202,27 @@ def test_unmapped_failure_still_fails_and_is_reported():
     assert "uncited-policy" in render_markdown(run) and "uncited-policy" in render_html(run)
     assert [r["ruleId"] for r in to_sarif(run)["runs"][0]["results"] if r["level"] == "error"] == [
         "policy/uncited-policy"]
+
+
+def test_sarif_blocks_in_code_scanning_what_the_gate_blocks_one_alert_per_resource():
+    run = sample_run()
+    # Two more buckets violating the same mandatory policy: the program declares them all on the same line.
+    run.evidence[0].findings.extend(Finding("policy", "s3-bucket-kms-encryption", f"{BUCKET_URN}-{n}", "no SSE-KMS",
+                                            "medium", FIX, "us-west-2") for n in (2, 3))
+    log = to_sarif(run, SourceLocator(REPO))
+    rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] == "policy/s3-bucket-kms-encryption"]
+    # A "High or higher" protection blocks on security-severity >= 7.0: every rule that can fail the gate has it,
+    # a medium-severity mandatory policy included; an advisory policy keeps its own.
+    for rule_id in ("policy/s3-bucket-kms-encryption", "policy/never-violated", "checkov/CKV_AWS_145",
+                    "config-rule/CLOUD_TRAIL_ENABLED"):
+        assert float(rules[rule_id]["properties"]["security-severity"]) >= 7.0, rule_id
+    assert float(rules["policy/backup-cross-region-copy"]["properties"]["security-severity"]) < 7.0
+    assert all(r["level"] == "error" for r in results)
+    # One line, three resources: three alert identities, because GitHub keys alerts on primaryLocationLineHash.
+    lines = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results}
+    assert len(results) == 3 and len(lines) == 1
+    assert len({r["partialFingerprints"]["primaryLocationLineHash"] for r in results}) == 3
+    assert all(rule.get("help", {}).get("text") for rule in rules.values())
+    assert results[1]["message"]["text"].startswith("ecommerce-prod-media-primary-2 (aws:s3/bucket:Bucket) in us-west-2: ")
