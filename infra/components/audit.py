@@ -88,7 +88,8 @@ def _config_delivery(account: pulumi.Output[str]):
 
 class Audit(pulumi.ComponentResource):
     """The multi-region trail in the primary, and per region the Config rules with a recorder and delivery channel
-    (unless the organisation's recorder is used: audit.configRecorder existing)."""
+    (unless the organisation's recorder is used: audit.configRecorder existing), and the account's EBS encryption
+    by default (CIS 2.2.1, which the Config rule EC2_EBS_ENCRYPTION_BY_DEFAULT evaluates per region)."""
 
     trail_arn: pulumi.Output[str]
     trail_name: pulumi.Output[str]
@@ -103,6 +104,9 @@ class Audit(pulumi.ComponentResource):
         self.recorder_names, self.config_rule_names = {}, {}
         for role, ctx in args.contexts.items():
             self._recorder(args, role, ctx)
+            # Account-wide per region: every EBS volume anyone creates here is encrypted. The platform itself
+            # runs no EBS volumes (Fargate, Aurora); the setting is what the benchmark asks of the account.
+            aws.ebs.EncryptionByDefault(ctx.name("ebs-encryption-by-default"), enabled=True, opts=ctx.opts(self))
         self.register_outputs({"trailArn": self.trail_arn, "trailName": self.trail_name,
                                "trailBucketName": self.trail_bucket_name,
                                "trailLogGroupName": self.trail_log_group_name,

@@ -279,7 +279,9 @@ ebs_volume_kms_encryption = resource_policy(
     types=("aws:ebs/volume:Volume", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"),
     check=_ebs,
     severity=Severity.HIGH,
-    framework=framework(CIS, "2.2.1"),
+    # Protection of information at rest. Not CIS 2.2.1, which asks for the account's encryption by default
+    # (the Config rule EC2_EBS_ENCRYPTION_BY_DEFAULT; the Audit component turns it on in both regions).
+    framework=framework(NIST, "SC-28"),
     remediation="Set encrypted: true and kmsKeyId: <customer-managed KMS key ARN> on aws.ebs.Volume, on every "
                 "blockDeviceMappings[].ebs of aws.ec2.LaunchTemplate (encrypted: 'true'), and on rootBlockDevice "
                 "and every ebsBlockDevices entry of aws.ec2.Instance; never alias/aws/ebs.",

@@ -67,6 +67,7 @@ TERRAFORM_TYPES: dict[str, str] = {
     "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy": "aws_vpc_endpoint_policy",
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "aws_vpc_peering_connection",
     "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": "aws_default_network_acl",
+    "aws:ebs/encryptionByDefault:EncryptionByDefault": "aws_ebs_encryption_by_default",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
     "aws:ecr/repository:Repository": "aws_ecr_repository",
     "aws:ecs/cluster:Cluster": "aws_ecs_cluster",

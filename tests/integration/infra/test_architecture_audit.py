@@ -66,3 +66,12 @@ def test_global_resources_are_recorded_once_in_the_primary(name):
     flags = {s.role(r): (r.inputs.get("recordingGroup") or {}).get("includeGlobalResourceTypes")
              for r in s.of(RECORDER)}
     assert flags == {PRIMARY: True, SECONDARY: False}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_each_region_encrypts_new_ebs_volumes_by_default(name):
+    # CIS 2.2.1 asks it of the account in every region the platform runs in; EC2_EBS_ENCRYPTION_BY_DEFAULT checks it.
+    s = stack(name)
+    settings = s.of("aws:ebs/encryptionByDefault:EncryptionByDefault")
+    assert sorted(s.region(r) for r in settings) == sorted(s.role_regions.values())
+    assert all(r.inputs.get("enabled") is True for r in settings)
