@@ -1,5 +1,5 @@
 """drkit gate: the one-shot compliance gate. Runs the program offline with the policy pack, checkov on the same
-graph and every other evidence source, writes the five reports into DIR, and exits 0 only when no mandatory
+graph and every other evidence source, writes the five reports and the OSCAL files into DIR, and exits 0 only when no mandatory
 policy is violated, checkov has no unsuppressed finding and no control failed; 1 otherwise; 2 on bad input."""
 from __future__ import annotations
 

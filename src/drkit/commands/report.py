@@ -39,12 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("report", help="write the compliance reports (HTML, Markdown, JSON, SARIF, JUnit)",
                             description=__doc__)
     add_report_arguments(parser)
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the five reports")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the five reports and the OSCAL files")
     parser.set_defaults(handler=run)
 
 
 def gather_and_write(args: argparse.Namespace, out: Path) -> tuple[Collected, dict[str, Path]]:
-    """Collect the run for args.stack and write the five reports into `out`; timings include the writing."""
+    """Collect the run for args.stack and write the reports into `out`; timings include the writing."""
     project = find_project()
     try:  # before the slow phases: an --out that cannot be a directory is bad input
         out.mkdir(parents=True, exist_ok=True)
