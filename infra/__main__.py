@@ -98,7 +98,10 @@ audit = Audit("audit", AuditArgs(config=config, contexts=contexts, kms_key_arns=
                                  access_log_buckets=storage.log_buckets, config_rules=config_rules_for_stack(config)))
 backup = BackupProtection("backup", BackupProtectionArgs(
     config=config, contexts=contexts, kms_key_arns=keys.arns_by_role("platform"),
-    protected_resource_arns=[database.cluster_arns[PRIMARY], *tables.table_arns_by_role[PRIMARY].values()]))
+    protected_resource_arns=[database.cluster_arns[PRIMARY], *tables.table_arns_by_role[PRIMARY].values()],
+    database_subnet_group_names=database.subnet_group_names,
+    database_security_group_ids={role: network.database_security_group_id for role, network in networks.items()},
+    table_key_arns=keys.arns_by_role("sessions")))
 monitoring = Monitoring("monitoring", MonitoringArgs(
     config=config, contexts=contexts, metrics=metrics, topic_arns=alerting.topic_arns,
     metrics_topic_arn=alerting.metrics_topic_arn, global_cluster_id=database.global_cluster_id,

@@ -1,4 +1,5 @@
-"""Point-in-time backups that replication cannot give: protection against corruption and deletion.
+"""Point-in-time backups that replication cannot give: protection against corruption and deletion, restore-tested
+weekly in both regions (backup_restore_testing.py).
 
 Aurora global database and DynamoDB global tables replicate a bad write or a DROP to the
 standby within seconds, so the dataCorruption recovery target rests on backups instead.
@@ -16,6 +17,7 @@ import pulumi_aws as aws
 from drcore.backup_windows import COMPLETION_WINDOW_MINUTES, START_WINDOW_MINUTES
 from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
+from infra.components.backup_restore_testing import RestoreTestingArgs, restore_testing
 from infra.context import RegionContext, classification_tags, physical_name, policy_json
 
 BACKUP_NAME_LIMIT = 50  # vault, plan and selection names
@@ -31,6 +33,10 @@ class BackupProtectionArgs:
     contexts: dict[str, RegionContext]
     kms_key_arns: dict[str, pulumi.Input[str]]  # role -> multi-Region platform key / its replica
     protected_resource_arns: list[pulumi.Input[str]]  # primary-region Aurora cluster and DynamoDB tables
+    # Where restore tests land, per role: the database subnet group and security group, and the key for tables.
+    database_subnet_group_names: dict[str, pulumi.Input[str]]
+    database_security_group_ids: dict[str, pulumi.Input[str]]
+    table_key_arns: dict[str, pulumi.Input[str]]
     classification: str = "confidential"  # recovery points hold copies of the protected stores' data
 
 
@@ -129,5 +135,12 @@ class BackupProtection(pulumi.ComponentResource):
             resources=args.protected_resource_arns,
             opts=primary.opts(self, depends_on=attachments))
         self.plan_id, self.plan_arn, self.selection_id = plan.id, plan.arn, selection.id
+        self.restore_testing_plan_names = {
+            role: restore_testing(self, RestoreTestingArgs(
+                ctx=ctx, vault_arn=self.vault_arns[role], restore_role_arn=backup_role.arn,
+                database_subnet_group_name=args.database_subnet_group_names[role],
+                database_security_group_id=args.database_security_group_ids[role],
+                table_key_arn=args.table_key_arns[role])).name
+            for role, ctx in args.contexts.items()}
         self.register_outputs({"vaultNames": self.vault_names, "vaultArns": self.vault_arns,
                                "planId": self.plan_id, "planArn": self.plan_arn, "selectionId": self.selection_id})

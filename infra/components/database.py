@@ -98,9 +98,11 @@ class GlobalDatabase(pulumi.ComponentResource):
 
         clusters: dict[str, aws.rds.Cluster] = {}
         instances: dict[str, list[aws.rds.ClusterInstance]] = {}
+        subnet_group_names: dict[str, pulumi.Output[str]] = {}
         for role, count in ((PRIMARY, db.primary_instances), (SECONDARY, db.secondary_instances)):
             ctx = args.contexts[role]
             subnet_group, parameter_group = self._regional_groups(args, ctx)
+            subnet_group_names[role] = subnet_group.name
             if role == PRIMARY:
                 specific: dict[str, Any] = dict(
                     database_name=db.database_name,
@@ -144,6 +146,7 @@ class GlobalDatabase(pulumi.ComponentResource):
             clusters[role] = cluster
             instances[role] = self._instances(args, ctx, cluster, subnet_group, count)
 
+        self.subnet_group_names = subnet_group_names  # where a restore of this region's recovery points lands
         self.cluster_arns = {role: c.arn for role, c in clusters.items()}
         self.cluster_identifiers = {role: c.cluster_identifier for role, c in clusters.items()}
         # The secondary's cluster endpoint resolves to its writer once it is promoted.

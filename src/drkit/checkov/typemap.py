@@ -24,6 +24,8 @@ TERRAFORM_TYPES: dict[str, str] = {
     "aws:appautoscaling/policy:Policy": "aws_appautoscaling_policy",
     "aws:appautoscaling/target:Target": "aws_appautoscaling_target",
     "aws:backup/plan:Plan": "aws_backup_plan",
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": "aws_backup_restore_testing_plan",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": "aws_backup_restore_testing_selection",
     "aws:backup/regionSettings:RegionSettings": "aws_backup_region_settings",
     "aws:backup/selection:Selection": "aws_backup_selection",
     "aws:backup/vault:Vault": "aws_backup_vault",

@@ -321,3 +321,34 @@ def test_the_secondary_cluster_has_the_primary_clusters_settings(name):
     assert secondary.inputs.get("iamDatabaseAuthenticationEnabled") is True
     classes = {r.inputs.get("instanceClass") for r in s.of(DB_INSTANCE)}
     assert classes == {s.config.database.instance_class}
+
+
+RESTORE_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+RESTORE_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_each_region_restore_tests_its_vaults_latest_aurora_and_dynamodb_recovery_points(name, role):
+    """What AURORA/DYNAMODB_MEETS_RESTORE_TIME_TARGET evaluate: restore-testing jobs. In the secondary they prove the
+    cross-region copies restore where a region loss leaves them; restores land in the platform's own subnets and
+    are encrypted with its keys, not in a default VPC."""
+    s = stack(name)
+    vault = only(s.in_role(VAULT, role), f"backup vault in the {role} region")
+    plan = only(s.in_role(RESTORE_PLAN, role), f"restore-testing plan in the {role} region")
+    selection_rule = plan.inputs["recoveryPointSelection"]
+    assert s.refs(plan, "recoveryPointSelection", VAULT) == [vault], "it must test this region's own vault"
+    assert selection_rule["algorithm"] == "LATEST_WITHIN_WINDOW" and selection_rule["recoveryPointTypes"] == ["SNAPSHOT"]
+    assert plan.inputs["scheduleExpression"].startswith("cron(")
+    selections = {sel.inputs["protectedResourceType"]: sel for sel in s.referring(RESTORE_SELECTION, plan,
+                                                                                  "restoreTestingPlanName")}
+    assert set(selections) == {"Aurora", "DynamoDB"}
+    aurora, dynamodb = selections["Aurora"].inputs, selections["DynamoDB"].inputs
+    assert aurora["iamRoleArn"] == dynamodb["iamRoleArn"]  # IAM is global: one restore role serves both regions
+    subnet_group = only(s.refs(selections["Aurora"], "restoreMetadataOverrides", "aws:rds/subnetGroup:SubnetGroup"),
+                        "the database subnet group restores land in")
+    assert s.region(subnet_group) == s.region(plan)
+    assert json.loads(aurora["restoreMetadataOverrides"]["vpcsecuritygroupids"])[0].startswith("sg-")
+    assert dynamodb["restoreMetadataOverrides"]["encryptiontype"] == "KMS"
+    store_key(s, selections["DynamoDB"], "restoreMetadataOverrides",
+              dynamodb["restoreMetadataOverrides"]["kmsmasterkeyarn"], role)
