@@ -86,3 +86,23 @@ def test_browser_screenshot_of_the_report(tmp_path):
                     page.resolve().as_uri())
     assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def _screenshot(tmp_path: Path, page: Path, name: str) -> bytes:
+    shot = tmp_path / f"{name}.png"
+    done = chromium(tmp_path, "--hide-scrollbars", "--window-size=1280,1800", f"--screenshot={shot}",
+                    page.resolve().as_uri())
+    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    return shot.read_bytes()
+
+
+def test_the_findings_filter_works_in_a_real_browser_without_scripts(tmp_path):
+    # The page opens on the findings that fail the gate; choosing "all" must show the advisory and accepted ones
+    # too. No script runs: the filter is radio buttons and CSS, so the rendering itself must change.
+    page = write_bundle(sample_run(), tmp_path / "report", SourceLocator(REPO))["html"]
+    text = page.read_text()
+    assert "<script" not in text.lower() and ' id="state-blocking" checked' in text
+    everything = tmp_path / "all.html"
+    everything.write_text(text.replace(' id="state-blocking" checked', ' id="state-blocking"')
+                          .replace(' id="state-all">', ' id="state-all" checked>'))
+    assert _screenshot(tmp_path, page, "blocking") != _screenshot(tmp_path, everything, "all")

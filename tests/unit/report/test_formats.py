@@ -10,7 +10,7 @@ import pytest
 
 from drkit.compliance.assessment import EvidenceResult, Finding
 from drkit.report.bundle import FILE_NAMES, write_bundle
-from drkit.report.html import render_html
+from drkit.report.html import finding_rows, render_html
 from drkit.report.json_report import load_schema, to_json
 from drkit.report.junit import render_junit
 from drkit.report.locations import SourceLocator
@@ -172,6 +172,19 @@ def test_markdown_stays_under_githubs_limit_for_hostile_input_and_never_cuts_an_
         for value in row.split(" | "):
             assert not re.search(r"&[a-z]*…", value) and "<" not in value, value[-40:]
     assert "| infra/components/storage" in text  # each finding says which program line declares its resource
+
+
+def test_html_lists_each_rule_on_each_resource_once_with_the_controls_it_affects():
+    rows = finding_rows(sample_run(), SourceLocator(REPO))
+    keys = [(r.finding.rule, r.finding.resource) for r in rows]
+    assert len(keys) == len(set(keys)) == 3
+    blocking = rows[0]
+    assert (blocking.state, blocking.severity) == ("blocking", "high")  # blockers first
+    assert blocking.controls == ["cis-aws-3.0:2.1.1", "pci-dss-4.0:3.5.1"]  # one row, both controls as tags
+    assert blocking.declared_at.startswith("infra/components/storage")
+    assert {r.state for r in rows} == {"blocking", "advisory", "accepted"}
+    page = render_html(sample_run(), SourceLocator(REPO))
+    assert page.count('<tr class="finding') == 3  # the blocking finding once, not once per control it fails
 
 
 def test_html_escapes_everything_and_shows_failures_with_fix():
