@@ -70,6 +70,13 @@ def sns_topic(resource, inputs, build):
     return {}
 
 
+def sns_subscription(resource, inputs, build):
+    """The alert e-mail subscription, as on-call leaves it after confirming (moto's subscriptions are confirmed)."""
+    build.client("sns", resource).subscribe(TopicArn=inputs["topic"], Protocol=inputs["protocol"],
+                                            Endpoint=inputs["endpoint"])
+    return {}
+
+
 def secret(resource, inputs, build):
     replicas = [_drop_none({"Region": r["region"], "KmsKeyId": r.get("kmsKeyId")}) for r in inputs.get("replicas") or []]
     answer = build.client("secretsmanager", resource).create_secret(**_drop_none({

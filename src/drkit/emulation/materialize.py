@@ -27,6 +27,7 @@ from drkit.graph.resource_graph import SECRET_SIG, SIG_KEY, Graph, Resource
 CREATORS: dict[str, Callable[..., dict[str, str]]] = {
     "aws:kms/key:Key": core.kms_key, "aws:kms/replicaKey:ReplicaKey": core.kms_replica_key,
     "aws:kms/alias:Alias": core.kms_alias, "aws:sns/topic:Topic": core.sns_topic,
+    "aws:sns/topicSubscription:TopicSubscription": core.sns_subscription,
     "aws:secretsmanager/secret:Secret": core.secret, "aws:secretsmanager/secretVersion:SecretVersion": core.secret_version,
     "aws:dynamodb/table:Table": core.dynamodb_table, "aws:rds/globalCluster:GlobalCluster": core.rds_global_cluster,
     "aws:rds/cluster:Cluster": core.rds_cluster, "aws:rds/clusterInstance:ClusterInstance": core.rds_cluster_instance,

@@ -130,6 +130,34 @@ def alarms_armed(ctx: ReadinessContext) -> list[Check]:
                   "(replication lag, unhealthy hosts) have data", where)]
 
 
+@named_check("on-call-subscribed")
+def on_call_subscribed(ctx: ReadinessContext) -> list[Check]:
+    """Someone receives what the secondary's alarms and the automation publish: its alert topic has a confirmed
+    subscription. An e-mail subscription stays "PendingConfirmation" until its recipient confirms it, and until
+    then SNS delivers nothing (SNS Developer Guide, "Confirm the subscription")."""
+    d = ctx.deployment
+    topic = d.secondary.alert_topic_arn
+    where = source(ctx, "sns:ListSubscriptionsByTopic")
+    sns = ctx.clients.get("sns", d.secondary_region)
+    subscriptions, token = [], None
+    while True:
+        page = sns.list_subscriptions_by_topic(TopicArn=topic, **({"NextToken": token} if token else {}))
+        subscriptions += page.get("Subscriptions", [])
+        token = page.get("NextToken")
+        if not token:
+            break
+    confirmed = [s for s in subscriptions if s.get("SubscriptionArn", "").startswith("arn:")]
+    pending = [s.get("Endpoint", "?") for s in subscriptions if s.get("SubscriptionArn") == "PendingConfirmation"]
+    if not confirmed:
+        why = f"pending confirmation: {', '.join(pending)}" if pending else "no subscriptions"
+        return [Check("on-call-subscribed", NOT_READY, f"nobody receives {topic.rsplit(':', 1)[-1]} ({why}); confirm "
+                      "the subscription e-mail (docs/first-deployment.md, step 4.1)", where)]
+    detail = f"{len(confirmed)} confirmed subscription(s) on {topic.rsplit(':', 1)[-1]}: " + \
+        ", ".join(f"{s.get('Protocol')} {s.get('Endpoint')}" for s in confirmed)
+    return [Check("on-call-subscribed", READY, detail + (f"; still pending: {', '.join(pending)}" if pending else ""),
+                  where)]
+
+
 @named_check("health-check-alarms")
 def health_check_alarms(ctx: ReadinessContext) -> list[Check]:
     """The Route 53 health-check alarms that trigger the failover function (us-east-1, where Route 53 reports)."""

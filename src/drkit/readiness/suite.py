@@ -16,6 +16,7 @@ from drkit.readiness.check import NOT_READY, UNKNOWN, Check, ReadinessContext, R
 ALL_CHECKS = [data.aurora_global_cluster, data.aurora_replication_lag, data.dynamodb_replication, data.s3_replication,
               compute.secondary_capacity, compute.autoscaling_parity, compute.task_definition_parity,
               protection.secrets, protection.kms_replica_keys, data.backup_copies, protection.alarms_armed,
+              protection.on_call_subscribed,
               protection.health_check_alarms, protection.control_table, protection.fence_alarm,
               protection.route53_control, protection.secondary_endpoint]
 

@@ -176,3 +176,21 @@ def test_an_unreachable_recovery_region_is_not_ready_never_unknown(dev_env):
     assert "aurora-global-cluster" in failing and "control-table" in failing
     assert failing["aurora-global-cluster"].startswith("cannot read it: Could not connect to the endpoint URL")
     assert report.seconds < 10
+
+
+def test_an_alert_topic_nobody_confirmed_leaves_the_on_call_unpaged(dev_env):
+    # SNS delivers nothing to an e-mail subscription until its recipient confirms it: the emulation's confirmed
+    # subscriptions are removed, and one pending is put in their place, as a first deployment leaves them.
+    sns = dev_env.client("sns", "secondary")
+    topic = dev_env.outputs["regions"]["secondary"]["alertTopicArn"]
+    existing = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    for subscription in existing:
+        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    try:
+        report = readiness(dev_env)
+    finally:
+        for subscription in existing:
+            sns.subscribe(TopicArn=topic, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
+    assert [c.name for c in report.failing()] == ["on-call-subscribed"]
+    assert "nobody receives" in _detail(report, "on-call-subscribed")
+    assert status_of(readiness(dev_env), "on-call-subscribed") == READY
