@@ -108,7 +108,8 @@ def snake_case(name: str) -> str:
 
 
 def reference_problem(reference: str) -> str | None:
-    """Whether {reference} names a single value of the stack config (keys as written in Pulumi.<stack>.yaml)."""
+    """Whether {reference} names a single value of the stack config: keys as written in Pulumi.<stack>.yaml, or a
+    value the typed config derives from them (a property, e.g. {backup.shortestKeptDays})."""
     current: Any = StackConfig
     walked = []
     for part in reference.split("."):
@@ -116,6 +117,10 @@ def reference_problem(reference: str) -> str | None:
         if dataclasses.is_dataclass(current):
             hints = typing.get_type_hints(current)
             field = snake_case(part)
+            derived = getattr(current, field, None)
+            if field not in hints and isinstance(derived, property) and derived.fget is not None:
+                current = typing.get_type_hints(derived.fget).get("return", str)  # a value derived from the keys
+                continue
             if field not in hints or field == "extras":
                 known = ", ".join(_camel(f) for f in hints if f != "extras")
                 return f"'{'.'.join(walked)}' is not a stack config key (at this level: {known})"

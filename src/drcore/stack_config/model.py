@@ -114,6 +114,12 @@ class BackupConfig:
     vault_lock_max_retention_days: int
     vault_lock_changeable_for_days: int
 
+    @property
+    def shortest_kept_days(self) -> int:
+        """How long every recovery point is kept, at least: in the primary's vault or as a copy in the secondary's.
+        Config rule parameters name it as {backup.shortestKeptDays}."""
+        return min(self.retention_days, self.copy_retention_days)
+
 
 @dataclass(frozen=True)
 class MonitoringConfig:

@@ -242,13 +242,8 @@ def backup_copies(ctx: ReadinessContext) -> list[Check]:
     d, vault = ctx.deployment, ctx.extras[SECONDARY].backup_vault_name
     where = source(ctx, "backup:ListRecoveryPointsByBackupVault")
     backup = ctx.clients.get("backup", d.secondary_region)
-    points, token = [], None
-    while True:
-        page = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault, **({"NextToken": token} if token else {}))
-        points += page.get("RecoveryPoints", [])
-        token = page.get("NextToken")
-        if not token:
-            break
+    points = [point for page in backup.get_paginator("list_recovery_points_by_backup_vault").paginate(
+        BackupVaultName=vault) for point in page.get("RecoveryPoints", [])]
     newest: dict[str, float] = {}
     for point in points:
         if point.get("Status") == "COMPLETED" and point.get("CreationDate"):

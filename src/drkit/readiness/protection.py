@@ -98,13 +98,8 @@ def _stack_prefix(ctx: ReadinessContext) -> str:
 
 
 def _alarms(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    alarms, token = [], None
-    while True:
-        page = client.describe_alarms(AlarmTypes=["MetricAlarm"], **kwargs, **({"NextToken": token} if token else {}))
-        alarms += page.get("MetricAlarms", [])
-        token = page.get("NextToken")
-        if not token:
-            return alarms
+    return [alarm for page in client.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"], **kwargs)
+            for alarm in page.get("MetricAlarms", [])]
 
 
 @named_check("alarms-armed")
@@ -139,13 +134,8 @@ def on_call_subscribed(ctx: ReadinessContext) -> list[Check]:
     topic = d.secondary.alert_topic_arn
     where = source(ctx, "sns:ListSubscriptionsByTopic")
     sns = ctx.clients.get("sns", d.secondary_region)
-    subscriptions, token = [], None
-    while True:
-        page = sns.list_subscriptions_by_topic(TopicArn=topic, **({"NextToken": token} if token else {}))
-        subscriptions += page.get("Subscriptions", [])
-        token = page.get("NextToken")
-        if not token:
-            break
+    subscriptions = [subscription for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic)
+                     for subscription in page.get("Subscriptions", [])]
     confirmed = [s for s in subscriptions if s.get("SubscriptionArn", "").startswith("arn:")]
     pending = [s.get("Endpoint", "?") for s in subscriptions if s.get("SubscriptionArn") == "PendingConfirmation"]
     if not confirmed:

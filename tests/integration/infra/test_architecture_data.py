@@ -352,3 +352,16 @@ def test_each_region_restore_tests_its_vaults_latest_aurora_and_dynamodb_recover
     assert dynamodb["restoreMetadataOverrides"]["encryptiontype"] == "KMS"
     store_key(s, selections["DynamoDB"], "restoreMetadataOverrides",
               dynamodb["restoreMetadataOverrides"]["kmsmasterkeyarn"], role)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_retention_config_rule_asks_what_the_plan_keeps_not_the_locks_floor(name):
+    # The platform must be compliant with its own rule, and the rule must be able to catch a plan that keeps less:
+    # the required days are the shortest any recovery point is kept, read here from the plan itself.
+    s = stack(name)
+    kept = [days for plan in s.of(PLAN) for rule in plan.inputs["rules"]
+            for days in [rule["lifecycle"]["deleteAfter"], *(c["lifecycle"]["deleteAfter"] for c in rule["copyActions"])]]
+    rules = [r for r in s.of("aws:cfg/rule:Rule")
+             if r.inputs["source"]["sourceIdentifier"] == "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"]
+    assert len(rules) == 2
+    assert {json.loads(r.inputs["inputParameters"])["requiredRetentionDays"] for r in rules} == {str(min(kept))}
