@@ -32,6 +32,7 @@ class ConfigRuleSpec:
     source_identifier: str         # AWS managed rule identifier, e.g. S3_BUCKET_VERSIONING_ENABLED
     parameters: Mapping[str, str] = field(default_factory=dict)
     resource_types: tuple[str, ...] = ()  # CloudFormation-style types for the rule scope, empty = rule default
+    tag_scope: tuple[str, str] | None = None  # or: only resources with this tag key and value
     # Evaluates account-wide IAM / root-user settings, which one region already covers. Deployed in both
     # regions all the same, so config-rules-both-regions sees identical sets.
     global_scope: bool = False
@@ -46,7 +47,7 @@ def config_rules_for_stack(config: StackConfig, catalogue_dir: Path = CATALOGUE_
 def _spec(rule: ConfigRuleDefinition, config: StackConfig) -> ConfigRuleSpec:
     parameters = {name: _resolve(rule, name, value, config) for name, value in rule.parameters.items()}
     return ConfigRuleSpec(name=rule.name, source_identifier=rule.identifier, parameters=parameters,
-                          resource_types=rule.resource_types, global_scope=rule.global_scope)
+                          resource_types=rule.resource_types, tag_scope=rule.tag_scope, global_scope=rule.global_scope)
 
 
 def _resolve(rule: ConfigRuleDefinition, parameter: str, template: str, config: StackConfig) -> str:

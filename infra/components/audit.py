@@ -86,6 +86,14 @@ def _config_delivery(account: pulumi.Output[str]):
     return statements
 
 
+def _scope(spec: ConfigRuleSpec) -> aws.cfg.RuleScopeArgs | None:
+    if spec.tag_scope:
+        return aws.cfg.RuleScopeArgs(tag_key=spec.tag_scope[0], tag_value=spec.tag_scope[1])
+    if spec.resource_types:
+        return aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types))
+    return None
+
+
 class Audit(pulumi.ComponentResource):
     """The multi-region trail in the primary, and per region the Config rules with a recorder and delivery channel
     (unless the organisation's recorder is used: audit.configRecorder existing), and the account's EBS encryption
@@ -121,6 +129,7 @@ class Audit(pulumi.ComponentResource):
         bucket = SecureBucket(ctx.name("cloudtrail"), SecureBucketArgs(
             ctx=ctx, parts=(AUDIT_BUCKET_PARTS[0],), kms_key_arn=key_arn, classification=AUDIT_CLASSIFICATION,
             purpose="audit-logs", extra_statements=_cloudtrail_delivery(account, trail_arn),
+            replicated=True,  # to the secondary's replica bucket (below)
             **_access_logging(args, PRIMARY, "cloudtrail/")), opts=pulumi.ResourceOptions(parent=self))
         log_group = aws.cloudwatch.LogGroup(
             ctx.name("trail-logs"), name=f"/aws/cloudtrail/{trail_name}", kms_key_id=key_arn,
@@ -223,8 +232,7 @@ class Audit(pulumi.ComponentResource):
             name=physical_name(ctx, spec.name, limit=128),
             source=aws.cfg.RuleSourceArgs(owner="AWS", source_identifier=spec.source_identifier),
             input_parameters=json.dumps(dict(spec.parameters)) if spec.parameters else None,
-            scope=aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types))
-            if spec.resource_types else None,
+            scope=_scope(spec),
             # A managed rule cannot be created in a region without a configuration recorder.
             opts=ctx.opts(self, depends_on=[recorder] if recorder else []))
         return rule.name

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
-from drcore.tags import PURPOSE_TAG
+from drcore.tags import ACCESS_LOGGED, ACCESS_LOGS_TAG, PURPOSE_TAG, REPLICATED, REPLICATION_TAG
 from infra.components.storage_replication import (REVERSE_RULE_ID, BucketReplication, BucketReplicationArgs,
                                                   ReplicatedPair)
 from infra.context import RegionContext, bucket_name, classification_tags, policy_json
@@ -60,6 +60,7 @@ class SecureBucketArgs:
     access_log_prefix: str = ""
     access_log_depends_on: list[pulumi.Resource] = field(default_factory=list)
     expire_after_days: int | None = None  # for log buckets: current and noncurrent versions expire
+    replicated: bool = False  # replicates to the other region: tagged so, for the rule scoped to it
     noncurrent_version_days: int = 90  # how long an overwritten or deleted object can still be restored
 
 
@@ -78,7 +79,9 @@ class SecureBucket(pulumi.ComponentResource):
             ctx.name(*parts),
             bucket=bucket_name(ctx, *parts),
             force_destroy=False,  # a stack destroy must never take data with it
-            tags={**classification_tags(args.classification), PURPOSE_TAG: args.purpose},
+            tags={**classification_tags(args.classification), PURPOSE_TAG: args.purpose,
+                  **({REPLICATION_TAG: REPLICATED} if args.replicated else {}),
+                  **({ACCESS_LOGS_TAG: ACCESS_LOGGED} if args.access_log_bucket is not None else {})},
             opts=ctx.opts(self),
         )
         self.bucket_name, self.arn = bucket.bucket, bucket.arn
@@ -190,6 +193,7 @@ class ReplicatedStorage(pulumi.ComponentResource):
                 bucket = SecureBucket(ctx.name(purpose), SecureBucketArgs(
                     ctx=ctx, parts=(purpose,), kms_key_arn=args.kms_key_arns[role], classification=classification, purpose=purpose,
                     access_log_bucket=log_bucket.bucket_name, access_log_prefix=f"{purpose}/",
+                    replicated=classification in args.config.data.replicated_classifications,
                     # Logging is accepted only once the log bucket lets the logging service write.
                     access_log_depends_on=[log_bucket.policy]), opts=pulumi.ResourceOptions(parent=self))
                 buckets[(purpose, role)] = bucket

@@ -50,6 +50,8 @@ CONFIG_RULES_SCHEMA = {
                 "name": {"type": "string", "pattern": KEBAB},
                 "parameters": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
                 "resourceTypes": {"type": "array", "minItems": 1, "items": _TEXT},
+                "tagScope": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                             "additionalProperties": _TEXT},
                 "global": {"type": "boolean"},
             }}},
         "conformancePacks": {"type": "object", "additionalProperties": {

@@ -53,6 +53,9 @@ class ConfigRuleDefinition:
     parameters: Mapping[str, str]  # values may hold {stack.config} references
     parameter_types: Mapping[str, RuleParameter]  # each parameter's declared type, to check resolved values
     resource_types: tuple[str, ...]  # the rule's scope; empty = account-level, no scope
+    # A tag scope instead (AWS Config takes resource types or one tag, not both): the rule evaluates only resources
+    # carrying this (key, value), e.g. the buckets that replicate; None = scoped by resource types.
+    tag_scope: tuple[str, str] | None
     global_scope: bool  # evaluates account-wide IAM / root settings: one region would do
     controls: tuple[str, ...]  # keys of the controls that name it
 

@@ -161,6 +161,7 @@ def _config_rules(settings: Mapping[str, Any], controls: list[Control],
             identifier=identifier, name=setting.get("name", identifier.lower().replace("_", "-")),
             parameters=parameters, parameter_types={name: rule.parameters[name] for name in parameters},
             resource_types=_scope(where, rule, setting.get("resourceTypes")),
+            tag_scope=_tag_scope(where, setting),
             global_scope=setting.get("global", False), controls=tuple(named_by[identifier]))
     names = [r.name for r in rules.values()]
     for name in {n for n in names if names.count(n) > 1}:
@@ -172,6 +173,18 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _tag_scope(where: str, setting: Mapping[str, Any]) -> tuple[str, str] | None:
+    """AWS Config scopes a rule by resource types or by one tag key and value, never both (PutConfigRule, Scope)."""
+    tags = setting.get("tagScope")
+    if tags is None:
+        return None
+    if "resourceTypes" in setting:
+        raise CatalogueError(f"{where}: has both resourceTypes and tagScope; AWS Config scopes a rule by one or the "
+                             "other, so keep one")
+    (key, value), = tags.items()
+    return key, str(value)
 
 
 def _check_parameters(where: str, rule: ManagedRule, parameters: Mapping[str, str]) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, EDITED, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY,
                                         RECORDER, RECORDER_STATUS, ROLE, ROLES, SECONDARY, STACKS, TRAIL, arn_region,
-                                        only, stack)
+                                        only, resolved_tags, stack)
 
 
 # -- audit -------------------------------------------------------------------------------------------
@@ -75,3 +75,32 @@ def test_each_region_encrypts_new_ebs_volumes_by_default(name):
     settings = s.of("aws:ebs/encryptionByDefault:EncryptionByDefault")
     assert sorted(s.region(r) for r in settings) == sorted(s.role_regions.values())
     assert all(r.inputs.get("enabled") is True for r in settings)
+
+
+RULE_SCOPES = {  # rule -> (tag key, value, the resource that shows a bucket does what the tag says)
+    "S3_BUCKET_REPLICATION_ENABLED": ("Replication", "cross-region",
+                                      "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "bucket"),
+    "S3_BUCKET_LOGGING_ENABLED": ("AccessLogs", "delivered", "aws:s3/bucketLogging:BucketLogging", "bucket"),
+}
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("identifier", sorted(RULE_SCOPES))
+def test_the_platform_is_compliant_with_its_own_bucket_rules(name, identifier):
+    """Scoped by a tag, the rule evaluates exactly the buckets that do what it checks; every bucket left out is a
+    log or audit bucket, which the pack exempts by purpose too. Unscoped, AWS Config would report the platform's
+    own log buckets NON_COMPLIANT."""
+    s = stack(name)
+    key, value, proof_type, proof_input = RULE_SCOPES[identifier]
+    rules = [r for r in s.of(CONFIG_RULE) if r.inputs["source"]["sourceIdentifier"] == identifier]
+    assert len(rules) == 2 and all(r.inputs.get("scope") == {"tagKey": key, "tagValue": value} for r in rules)
+    doing_it = {proof.inputs[proof_input] for proof in s.of(proof_type)}  # bucket names, as the configs name them
+    for bucket in s.of(BUCKET):
+        tagged = resolved_tags(s, bucket).get(key) == value
+        configured = bucket.inputs["bucket"] in doing_it
+        assert tagged == configured, f"{bucket.name}: tagged {tagged}, configured {configured}"
+        if not tagged:  # a log or audit record of its own region, or data the stack chose not to replicate
+            tags = resolved_tags(s, bucket)
+            assert tags["Purpose"] in ("access-logs", "audit-logs", "config-delivery") or (
+                key == "Replication" and tags["DataClassification"] not in s.config.data.replicated_classifications), \
+                bucket.name

@@ -10,6 +10,12 @@ DATA_CLASSIFICATION_TAG = "DataClassification"
 DR_ROLE_TAG = "DRRole"
 # Not required: marks a resource's job (access-logs, dr-control, ...) so policies can exempt it by purpose.
 PURPOSE_TAG = "Purpose"
+# On buckets that replicate to the other region (both directions): the AWS Config rule S3_BUCKET_REPLICATION_ENABLED
+# is scoped to it, so log and audit buckets, which never replicate, are not reported as failing it.
+REPLICATION_TAG, REPLICATED = "Replication", "cross-region"
+# On buckets whose server access logs go to their region's log bucket: S3_BUCKET_LOGGING_ENABLED is scoped to it,
+# since a log bucket cannot log to itself (S3 would log its own log deliveries, without end).
+ACCESS_LOGS_TAG, ACCESS_LOGGED = "AccessLogs", "delivered"
 
 REQUIRED_TAG_KEYS = (PROJECT_TAG, ENVIRONMENT_TAG, OWNER_TAG, COST_CENTER_TAG, DATA_CLASSIFICATION_TAG, DR_ROLE_TAG)
 # Tag values the stack config must supply; the program derives the rest per region and resource.
