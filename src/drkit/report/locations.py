@@ -61,6 +61,27 @@ class SourceLocator:
         return [module, *(p for p in imported if p not in component_modules),
                 *(p for p in imported if p in component_modules)]
 
+    def config_key(self, stack: str, reference: str) -> SourceLocation | None:
+        """The line of `Pulumi.<stack>.yaml` that sets `project:dotted.key` (e.g. ecommerce-dr:recoveryTargets.
+        regionLoss.rtoMinutes): the deepest part of the key the file writes out, None without the file or key."""
+        path = self._root / f"Pulumi.{stack}.yaml"
+        if not path.is_file() or ":" not in reference:
+            return None
+        namespace, _, dotted = reference.partition(":")
+        parts = [f"{namespace}:{dotted.split('.')[0]}", *dotted.split(".")[1:]]
+        found, indent = None, -1
+        for number, text in enumerate(path.read_text().splitlines(), 1):
+            stripped = text.lstrip()
+            depth = len(text) - len(stripped)
+            if found is not None and stripped and depth <= indent:
+                break  # left the block of the part found last
+            if parts and stripped.startswith(parts[0] + ":") and depth > indent:
+                found, indent = number, depth
+                parts.pop(0)
+                if not parts:
+                    break
+        return SourceLocation(path.name, found) if found else None
+
     def _file_reference(self, reference: str) -> SourceLocation | None:
         path, _, rest = reference.partition(":")
         target = (self._root / path).resolve() if path else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from drkit import __version__
@@ -30,6 +31,7 @@ _SCANNED_KINDS = ("policy", "checkov", "config-rule")
 _LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 # GitHub ranks code-scanning alerts by this CVSS-like score (critical > 9, high 7-8.9, medium 4-6.9, low < 4).
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+_CONFIG_REFERENCE = re.compile(r"stack config ([\w.-]+:[\w.]+)")  # how policies name the value they judge
 BLOCKING_SECURITY_SEVERITY = 7.0  # "high": the lowest score a "High or higher" protection rule blocks on
 _DEFAULT_HELP = ("Change the resource so the check passes, or accept the finding with a reason in "
                  "compliance/suppressions.yaml (docs/checkov.md); the compliance report lists the controls it affects.")
@@ -50,7 +52,7 @@ def to_sarif(run: ComplianceRun, locator: SourceLocator | None = None) -> dict[s
             if level is None:
                 continue
             identifier = rule_id(result.kind, result.id)
-            results.append(_result(identifier, index[identifier], level, finding, locator))
+            results.append(_result(identifier, index[identifier], level, finding, locator, run.stack))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -133,8 +135,12 @@ def _first_sentence(text: str) -> str:
 
 
 def _result(identifier: str, rule_index: int, level: str, finding: Finding,
-            locator: SourceLocator | None) -> dict[str, Any]:
+            locator: SourceLocator | None, stack: str = "") -> dict[str, Any]:
     location = locator.locate(finding.resource) if locator else SourceLocation("infra/__main__.py", 1)
+    # A finding about a stack config value points at the line that sets it, not at the program.
+    config_reference = _CONFIG_REFERENCE.search(finding.message)
+    if locator and config_reference and stack:
+        location = locator.config_key(stack, config_reference.group(1)) or location
     where = f" in {finding.region}" if finding.region else ""
     message = f"{resource_name(finding.resource)}{where}: {finding.message}" + (f" Fix: {finding.fix}" if finding.fix else "")
     identity = hashlib.sha256(f"{identifier}\0{finding.resource}\0{finding.region}".encode()).hexdigest()

@@ -239,3 +239,18 @@ def test_sarif_blocks_in_code_scanning_what_the_gate_blocks_one_alert_per_resour
     assert len({r["partialFingerprints"]["primaryLocationLineHash"] for r in results}) == 3
     assert all(rule.get("help", {}).get("text") for rule in rules.values())
     assert results[1]["message"]["text"].startswith("ecommerce-prod-media-primary-2 (aws:s3/bucket:Bucket) in us-west-2: ")
+
+
+def test_sarif_points_a_finding_about_a_stack_config_value_at_the_line_that_sets_it():
+    run = sample_run()
+    message = ("regionLoss RTO 21 min exceeds the target 15 min (stack config "
+               "ecommerce-dr:recoveryTargets.regionLoss.rtoMinutes). Steps: detect 90 s.")
+    run.evidence.append(EvidenceResult("policy", "rto-rpo-achievable", "failed",
+                                       [Finding("policy", "rto-rpo-achievable", "", message, "high", "lower the TTL")]))
+    [result] = [r for r in to_sarif(run, SourceLocator(REPO))["runs"][0]["results"]
+                if r["ruleId"] == "policy/rto-rpo-achievable"]
+    place = result["locations"][0]["physicalLocation"]
+    lines = (REPO / "Pulumi.prod.yaml").read_text().splitlines()
+    region_loss = next(n for n, text in enumerate(lines) if text.strip() == "regionLoss:")
+    expected = next(n for n in range(region_loss, len(lines)) if lines[n].strip().startswith("rtoMinutes:")) + 1
+    assert (place["artifactLocation"]["uri"], place["region"]["startLine"]) == ("Pulumi.prod.yaml", expected)
