@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -16,15 +15,12 @@ from drcore.platform import ROLES
 from drcore.tags import DR_ROLE_TAG
 from drkit.compliance.assessment import EvidenceResult, Finding
 from drkit.compliance.evidence_records import read_json
+from drkit.compliance.timestamps import utc_now
 from drkit.graph.resource_graph import Graph
 from drkit.policy_host.evaluation import GateResult
 
 CONFIG_RULE_TYPE = "aws:cfg/rule:Rule"
 _BLOCKING_LEVELS = ("mandatory", "remediate")
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # --- policy gate ---------------------------------------------------------------------------------------------

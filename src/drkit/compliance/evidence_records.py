@@ -22,6 +22,7 @@ import jsonschema
 from drcore.errors import UsageError
 from drkit.compliance.assessment import EvidenceResult, Finding
 from drkit.compliance.junit_source import junit_source
+from drkit.compliance.timestamps import normalized, parse_instant
 from drkit.provenance import SourceState
 
 EMULATED_MODES = ("local-emulation",)
@@ -54,7 +55,7 @@ def test_evidence(junit_xml_path: Path, judged: SourceState, root: Path) -> list
     by_function: dict[str, list[EvidenceResult]] = defaultdict(list)
     for suite in root_element.iter("testsuite"):
         for case in suite.iter("testcase"):
-            result = _case_result(case, _rfc3339(suite.get("timestamp", "")), shown)
+            result = _case_result(case, normalized(suite.get("timestamp", "")), shown)
             cases[result.id] = result
             if "[" in result.id:
                 by_function[result.id.split("[", 1)[0]].append(result)
@@ -147,7 +148,7 @@ def drill_evidence(directory: Path, rule: DrillRule, root: Path) -> list[Evidenc
             message=f"the last '{scenario}' drill failed ({detail})",
             fix=f"see {path.name} for the failed step, fix it, and run the drill again")]
         result = EvidenceResult("drill", scenario, "passed" if record["passed"] else "failed", findings,
-                                _rfc3339(record["finishedAt"]), detail, shown_path(path, root))
+                                normalized(record["finishedAt"]), detail, shown_path(path, root))
         problem = _drill_staleness(record, scenario, rule)
         results.append(_stale(result, problem) if problem else result)
     return results
@@ -156,13 +157,13 @@ def drill_evidence(directory: Path, rule: DrillRule, root: Path) -> list[Evidenc
 def _preferred(record: dict, known: dict, stack: str) -> bool:
     """Whether `record` beats `known` as a scenario's evidence: this stack's first, then the newest."""
     mine, theirs = record.get("stack") == stack, known.get("stack") == stack
-    return mine and not theirs or mine == theirs and _instant(record["finishedAt"]) > _instant(known["finishedAt"])
+    return mine and not theirs or mine == theirs and _when(record) > _when(known)
 
 
 def _drill_staleness(record: dict, scenario: str, rule: DrillRule) -> str:
     if record.get("stack") != rule.stack:
         return f"the latest record is for stack '{record.get('stack', 'unnamed')}', not '{rule.stack}'"
-    finished = _instant(record["finishedAt"])
+    finished = _when(record)
     limit = rule.max_age_days.get(scenario)
     if limit is not None and rule.now - finished > timedelta(days=limit):
         return (f"finished {(rule.now - finished).days} days ago, beyond its {limit}-day cadence "
@@ -184,22 +185,8 @@ def _stale(result: EvidenceResult, problem: str) -> EvidenceResult:
     return replace(result, status="stale", detail=f"{was}; {problem}; {result.detail}")
 
 
-def _instant(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _rfc3339(text: str) -> str:
-    """A timestamp as RFC 3339 in UTC (`2026-12-03T14:10:22Z`); "" when there is none to read."""
-    if not text:
-        return ""
-    moment = _instant(text)
-    if moment == datetime.min.replace(tzinfo=timezone.utc):
-        return ""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def _when(record: dict) -> datetime:
+    return parse_instant(record["finishedAt"]) or datetime.min.replace(tzinfo=timezone.utc)
 
 
 def read_json(path: Path, schema: dict, what: str) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 from botocore.config import Config
 
 from drkit.emulation.moto_server import LOOPBACK, new_client
-from drkit.emulation.serving import LoopbackStorefront, serve_in_thread, stop_serving
+from drkit.emulation.serving import LoopbackStorefront, send_json, serve_in_thread, stop_serving
 
 HEALTH_PATH = LoopbackStorefront.health_path
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2)
@@ -149,12 +149,7 @@ def _handler_for(endpoint: HealthEndpoint) -> type[BaseHTTPRequestHandler]:
             self._reply(*endpoint.write_order(order))
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass

@@ -55,7 +55,8 @@ class MotoServer:
             raise UsageError("an emulated AWS environment is already running in this process; "
                              "stop it before starting another (moto's state is per process)")
         try:
-            from moto.server import ThreadedMotoServer  # deferred: importing moto takes a second
+            from moto.server import \
+                ThreadedMotoServer  # deferred: importing moto takes a second
 
             # werkzeug logs every request moto serves; a drill's progress must stay readable.
             logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -1,8 +1,11 @@
 """Loopback HTTP servers on background threads: started and stopped the same way everywhere in the emulation."""
 from __future__ import annotations
 
+import json
 import threading
+from http.server import BaseHTTPRequestHandler
 from socketserver import BaseServer
+from typing import Any
 
 from drkit.emulation.moto_server import LOOPBACK
 
@@ -35,3 +38,13 @@ def stop_serving(server: BaseServer | None, thread: threading.Thread | None) -> 
         server.server_close()
     if thread is not None:
         thread.join(timeout=5)
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+    """Answer a request with `body` as JSON."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

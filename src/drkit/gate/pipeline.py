@@ -19,8 +19,9 @@ from drkit.checkov.suppressions import SUPPRESSIONS_FILE
 from drkit.compliance.assessment import EvidenceResult, Finding, Waiver, assess_controls, waive
 from drkit.compliance.catalogue import load_catalogue
 from drkit.compliance.evidence import (config_rule_coverage, dr_regions, live_config_evidence, policy_evidence,
-                                       utc_now, with_overrides)
+                                       with_overrides)
 from drkit.compliance.evidence_records import DrillRule, drill_evidence, test_evidence
+from drkit.compliance.timestamps import rfc3339, utc_now
 from drkit.compliance.waivers import load_waivers
 from drkit.gate import checkov_phase
 from drkit.gate.run_provenance import build_provenance
@@ -118,15 +119,15 @@ def collect(stack_name: str, *, pack_dir: Path, pack_config: Path | None, inputs
     stack = load_stack(stack_name)
     root = stack.project.root
     catalogue = load_catalogue()
-    generated_at = utc_now()
+    now = datetime.now(timezone.utc)  # one instant for the whole run: the reports' time, waivers' and drills' age
+    generated_at = rfc3339(now)
     judged = source_state(root)
-    waivers = load_waivers(root / SUPPRESSIONS_FILE, stack_name, datetime.fromisoformat(
-        generated_at.replace("Z", "+00:00")).date())
+    waivers = load_waivers(root / SUPPRESSIONS_FILE, stack_name, now.date())
     # Evidence files are read first, so a malformed one stops the run before the slow phases.
     extra = [*test_evidence(inputs.junit, judged, root)] if inputs.junit else []
     drill_rule = DrillRule(stack=stack_name, judged=judged,
                            max_age_days={d.name: d.max_age_days for d in catalogue.drills.values()},
-                           now=datetime.now(timezone.utc), is_ancestor=lambda commit, of: is_ancestor(root, commit, of))
+                           now=now, is_ancestor=lambda commit, of: is_ancestor(root, commit, of))
     extra += drill_evidence(inputs.drills, drill_rule, root) if inputs.drills else []
     live = live_config_evidence(inputs.live) if inputs.live else []
     started = time.perf_counter()
@@ -149,7 +150,7 @@ def collect(stack_name: str, *, pack_dir: Path, pack_config: Path | None, inputs
         parallel_started = time.perf_counter()
         gate_result = gate.evaluate(graph)
         policy_seconds = time.perf_counter() - parallel_started
-        graph.save(work_dir / f"{stack_name}.graph.json")  # while checkov is still scanning
+        graph_digest = graph.save(work_dir / f"{stack_name}.graph.json")  # while checkov is still scanning
         checkov_outcome = checkov_job.result()
         parallel_seconds = time.perf_counter() - parallel_started
     timings = {"pack start (during program)": gate_result.timings.get("pack start", 0.0),
@@ -157,7 +158,7 @@ def collect(stack_name: str, *, pack_dir: Path, pack_config: Path | None, inputs
                "checkov (from start)": checkov_outcome.seconds, "after program (policy + checkov)": parallel_seconds}
     warnings = list(checkov_outcome.warnings) + waivers.warnings()
     report_started = time.perf_counter()
-    provenance = build_provenance(generated_at=generated_at, source=judged, graph=graph,
+    provenance = build_provenance(generated_at=generated_at, source=judged, graph=graph, graph_digest=graph_digest,
                                   stack_file=stack.project.stack_file(stack_name), pack=open_pack(pack_dir),
                                   checkov_version=checkov_outcome.summary.version)
     run = build_run(graph=graph, gate=gate_result, controls=list(catalogue.controls),

@@ -4,7 +4,6 @@ none of it names a directory of the machine that ran the gate."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from importlib import metadata
 from pathlib import Path
@@ -15,10 +14,6 @@ from drkit.provenance import SourceState
 from drkit.report.compliance_run import Provenance
 
 _DIST_INFO = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)-(?P<version>[^-]+)\.dist-info$")
-
-
-def graph_digest(graph: Graph) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(graph.to_json(), sort_keys=True).encode()).hexdigest()
 
 
 def file_digest(path: Path) -> str:
@@ -49,12 +44,13 @@ def pack_site_packages(pack: PackDirectory) -> Path | None:
     return found[-1] if found else None
 
 
-def build_provenance(*, generated_at: str, source: SourceState, graph: Graph, stack_file: Path,
+def build_provenance(*, generated_at: str, source: SourceState, graph: Graph, graph_digest: str, stack_file: Path,
                      pack: PackDirectory, checkov_version: str) -> Provenance:
+    """`graph_digest`: of the graph file written beside the reports (Graph.save), so a reader can check it."""
     pack_env = pack_site_packages(pack)
     return Provenance(
         generated_at=generated_at, source=source, stack_file=stack_file.name, stack_file_digest=file_digest(stack_file),
-        graph_digest=graph_digest(graph), resources=sum(1 for r in graph if r.custom and not r.is_provider),
+        graph_digest=graph_digest, resources=sum(1 for r in graph if r.custom and not r.is_provider),
         tools={"pulumi": installed_version("pulumi"), "pulumi-aws": installed_version("pulumi-aws"),
                "pulumi-policy": installed_version("pulumi-policy", pack_env),
                "checkov": checkov_version or "not run"})

@@ -13,6 +13,7 @@ receives over gRPC. Secret values are written as the engine's secret wrapper
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -86,11 +87,14 @@ class Graph:
         return {"project": self.project, "stack": self.stack, "outputs": self.outputs,
                 "resources": [r.to_json() for r in self.resources]}
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path) -> str:
+        """Write the graph as JSON; returns the file's digest (`sha256:<hex>`), which reports cite."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")
+        data = (json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n").encode()
+        tmp.write_bytes(data)
         tmp.replace(path)  # never leave a half-written graph behind
+        return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def load_graph(path: Path) -> Graph:

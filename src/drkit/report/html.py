@@ -7,11 +7,12 @@ Jinja2 autoescapes every value, so a resource name or message can never inject m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from drkit.compliance.assessment import VERDICTS, Finding
+from drkit.compliance.timestamps import parse_instant
 from drkit.report.compliance_run import ComplianceRun
 from drkit.report.locations import SourceLocator
 
@@ -70,9 +71,8 @@ def finding_rows(run: ComplianceRun, locator: SourceLocator | None = None) -> li
             if row is None:
                 severity = finding.severity.lower() if finding.severity.lower() in SEVERITIES else "high"
                 row = rows[key] = FindingRow(finding, result.kind, state, severity)
-                if locator is not None and finding.resource.startswith("urn:pulumi:"):
-                    place = locator.locate(finding.resource)
-                    row.declared_at = f"{place.path}:{place.line}"
+                if locator is not None:
+                    row.declared_at = locator.declaration(finding.resource)
             row.controls = sorted(set(row.controls) | set(cited.get((result.kind, result.id), [])))
     order = {state: index for index, state in enumerate(STATES)}
     return sorted(rows.values(), key=lambda r: (order[r.state], SEVERITIES.index(r.severity), r.finding.rule,
@@ -81,13 +81,9 @@ def finding_rows(run: ComplianceRun, locator: SourceLocator | None = None) -> li
 
 def age_text(checked_at: str, generated_at: str) -> str:
     """How old a piece of evidence was when the report was made: "this run", "3 days old"."""
-    try:
-        then = datetime.fromisoformat(checked_at.replace("Z", "+00:00"))
-        now = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
-    except ValueError:
+    then, now = parse_instant(checked_at), parse_instant(generated_at)
+    if then is None or now is None:
         return ""
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
     days = (now - then).days
     return "this run" if now - then < timedelta(hours=1) else "today" if days < 1 else \
         f"{days} day{'s' * (days != 1)} old"

@@ -61,6 +61,14 @@ class SourceLocator:
         return [module, *(p for p in imported if p not in component_modules),
                 *(p for p in imported if p in component_modules)]
 
+    def declaration(self, resource: str) -> str:
+        """`file:line` declaring a resource URN or named by a file reference (checkov's path/file.ext:line);
+        "" for an account-level finding (a Config rule, a producer), which nothing in the program declares."""
+        if not (resource.startswith("urn:pulumi:") or _FILE_REFERENCE.match(resource)):
+            return ""
+        place = self.locate(resource)
+        return f"{place.path}:{place.line}"
+
     def config_key(self, stack: str, reference: str) -> SourceLocation | None:
         """The line of `Pulumi.<stack>.yaml` that sets `project:dotted.key` (e.g. ecommerce-dr:recoveryTargets.
         regionLoss.rtoMinutes): the deepest part of the key the file writes out, None without the file or key."""
@@ -91,6 +99,9 @@ class SourceLocator:
 
     def _at(self, path: Path, line: int) -> SourceLocation:
         return SourceLocation(path.relative_to(self._root).as_posix(), line)
+
+
+_FILE_REFERENCE = re.compile(r"^[\w./-]+\.\w+:\d+")
 
 
 def _class_patterns(type_token: str) -> list[re.Pattern]:

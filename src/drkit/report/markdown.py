@@ -5,14 +5,12 @@ report has them all.
 """
 from __future__ import annotations
 
-import re
 
 from drkit.compliance.assessment import VERDICTS, Finding
 from drkit.report.compliance_run import ComplianceRun
 from drkit.report.locations import SourceLocator
 
 MAX_FAILURE_ROWS = 40
-_FILE_REFERENCE = re.compile(r"^[\w./-]+\.\w+:\d+")  # checkov's secrets findings: path/file.ext:line
 GITHUB_COMMENT_LIMIT = 65536  # characters; GitHub refuses a longer comment body
 # What each unsettled verdict means, for the collapsed lists under the failures.
 _UNSETTLED = {"stale": "their evidence is of another source, stack or time",
@@ -68,7 +66,7 @@ def _render(run: ComplianceRun, locator: SourceLocator | None, max_rows: int) ->
                   "| Rule | Resource | Declared at | What is wrong | Fix | Controls |", "|---|---|---|---|---|---|"]
         for finding, control_keys in failures[:max_rows]:
             lines.append(f"| `{cell(finding.rule, 120)}` | {cell(_short_resource(finding.resource))} | "
-                         f"{cell(_declared_at(finding.resource, locator), 120)} | {cell(finding.message)} | "
+                         f"{cell((locator.declaration(finding.resource) if locator else '') or '—', 120)} | {cell(finding.message)} | "
                          f"{cell(finding.fix)} | {cell(', '.join(control_keys) or '—')} |")
         if len(failures) > max_rows:
             lines.append(f"\n…and {len(failures) - max_rows} more failures: see compliance.html.")
@@ -124,14 +122,6 @@ def _producer_lines(run: ComplianceRun) -> list[str]:
                      f"{config.primary_region} and {config.secondary_region}"
                      f"{'; live compliance merged' if config.live else ''}")
     return lines
-
-
-def _declared_at(resource: str, locator: SourceLocator | None) -> str:
-    """`file:line` of the program line that declares the resource (checkov's own references are file:line already)."""
-    if locator is None or not (resource.startswith("urn:pulumi:") or _FILE_REFERENCE.match(resource)):
-        return "—"  # an account-level finding (a Config rule, a producer) is declared nowhere in the program
-    place = locator.locate(resource)
-    return f"{place.path}:{place.line}"
 
 
 def _short_resource(resource: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 from drkit import __version__
 from drkit.compliance.assessment import VERDICTS, ControlStatus, EvidenceResult
+from drkit.compliance.timestamps import normalized
 from drkit.report.compliance_run import ComplianceRun
 
 OSCAL_VERSION = "1.2.1"  # the OSCAL release whose models validate these files in the tests (compliance-trestle 5.2.0)
@@ -161,7 +162,7 @@ def _observation(evidence: EvidenceResult, run: ComplianceRun, ids: _Ids) -> dic
         "uuid": ids.of("observation", evidence.key), "title": f"{evidence.kind} {evidence.id}",
         "description": description, "methods": [_METHODS.get(evidence.kind, "TEST")],
         "props": [_prop("evidence-status", evidence.status), _prop("evidence-kind", evidence.kind)],
-        "collected": evidence.checked_at if _is_instant(evidence.checked_at) else run.generated_at,
+        "collected": normalized(evidence.checked_at) or run.generated_at,
     }
     if evidence.source:
         observation["relevant-evidence"] = [{"description": f"from {evidence.source}"}]
@@ -192,7 +193,3 @@ def _finding(status: ControlStatus, related: list[dict[str, str]], ids: _Ids) ->
 
 def _prop(name: str, value: str) -> dict[str, str]:
     return {"name": name, "ns": NAMESPACE, "value": str(value) or "none"}
-
-
-def _is_instant(text: str) -> bool:
-    return bool(re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", text or ""))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from drcore.errors import UsageError
 from drkit.emulation.moto_server import LOOPBACK
-from drkit.emulation.serving import serve_in_thread, stop_serving
+from drkit.emulation.serving import send_json, serve_in_thread, stop_serving
 from drkit.sandbox.faults import inject
 from drkit.sandbox.status import status
 
@@ -59,12 +59,7 @@ def _handler_for(control: ControlServer) -> type[BaseHTTPRequestHandler]:
             self._reply(200, {"fault": kind, "done": done})
 
         def _reply(self, status_code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status_code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status_code, body)
 
     return Handler
 

@@ -21,6 +21,16 @@ Handler = Callable[[AwsRequest, "GapContext"], ProxyResponse]
 AfterHook = Callable[[AwsRequest, ProxyResponse, "GapContext"], ProxyResponse]
 
 
+class GapFiller:
+    """What every filler offers; a filler that only answers actions, or only completes them, overrides one."""
+
+    def handlers(self) -> dict[tuple[str, str], Handler]:
+        return {}
+
+    def after_hooks(self) -> dict[tuple[str, str], AfterHook]:
+        return {}
+
+
 @dataclass(frozen=True)
 class GapContext:
     region: str  # the region whose proxy received the request

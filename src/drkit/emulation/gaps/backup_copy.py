@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse, error_response, json_response
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 _RESOURCE_TYPES = {"rds": "Aurora", "dynamodb": "DynamoDB", "s3": "S3", "ec2": "EC2", "elasticfilesystem": "EFS"}
 
 
-class BackupCopies:
+class BackupCopies(GapFiller):
     def __init__(self, moto: "MotoServer"):
         self.moto = moto
         self._lock = threading.Lock()
@@ -47,8 +48,6 @@ class BackupCopies:
                 ("backup", "ListRecoveryPointsByBackupVault"): self.list_recovery_points,
                 ("backup", "DescribeRecoveryPoint"): self.describe_recovery_point}
 
-    def after_hooks(self) -> dict:
-        return {}
 
     # -- jobs --------------------------------------------------------------------------------------
     def start_backup_job(self, request: AwsRequest, context: "GapContext") -> ProxyResponse:

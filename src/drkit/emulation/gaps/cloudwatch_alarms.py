@@ -14,6 +14,7 @@ import re
 import statistics
 from typing import TYPE_CHECKING, Any
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse
 
 if TYPE_CHECKING:
@@ -29,12 +30,10 @@ _COMPARISONS = {
 _STATISTIC_OF_SET = {"Maximum": "Maximum", "Minimum": "Minimum", "Sum": "Sum", "SampleCount": "SampleCount"}
 
 
-class AlarmEvaluation:
+class AlarmEvaluation(GapFiller):
     def __init__(self, moto: "MotoServer"):
         self.moto = moto
 
-    def handlers(self) -> dict:
-        return {}
 
     def after_hooks(self) -> dict:
         return {("monitoring", "PutMetricData"): self.evaluate}

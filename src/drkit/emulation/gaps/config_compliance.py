@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse, error_response, json_response
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 COMPLIANCE_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE", "INSUFFICIENT_DATA")
 
 
-class ConfigCompliance:
+class ConfigCompliance(GapFiller):
     def __init__(self, moto: "MotoServer"):
         self.moto = moto
         self._lock = threading.Lock()
@@ -32,8 +33,6 @@ class ConfigCompliance:
                 ("config", "GetComplianceDetailsByConfigRule"): self.details,
                 ("config", "GetComplianceSummaryByConfigRule"): self.summary}
 
-    def after_hooks(self) -> dict:
-        return {}
 
     def record(self, region: str, rule: str, resource_type: str, resource_id: str, compliance: str,
                annotation: str = "") -> None:

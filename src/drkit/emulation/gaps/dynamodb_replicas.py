@@ -18,6 +18,7 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse, error_response, json_response
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
-class TableReplicas:
+class TableReplicas(GapFiller):
     def __init__(self, moto: "MotoServer"):
         self.moto = moto
         self._lock = threading.RLock()

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse, error_response
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 TOKEN_LIFETIME_S = 600
 
 
-class TransactionTokens:
+class TransactionTokens(GapFiller):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._token_locks: dict[str, threading.Lock] = {}
@@ -35,8 +36,6 @@ class TransactionTokens:
     def handlers(self) -> dict:
         return {("dynamodb", "TransactWriteItems"): self.transact}
 
-    def after_hooks(self) -> dict:
-        return {}
 
     def transact(self, request: AwsRequest, context: "GapContext") -> ProxyResponse:
         body = request.json()

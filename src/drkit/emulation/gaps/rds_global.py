@@ -27,6 +27,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse, error_response, query_result
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 GLOBAL_STORE_REGION = "us-east-1"  # where moto keeps every global cluster, whichever region created it
 
 
-class GlobalClusterFailover:
+class GlobalClusterFailover(GapFiller):
     def __init__(self, moto: "MotoServer", faults: dict[str, "RegionFaults"]):
         self.moto, self.faults = moto, faults
         self.databases: Any = None  # drkit.emulation.database_engine.RealDatabases, when real servers stand behind
@@ -48,9 +49,6 @@ class GlobalClusterFailover:
         return {("rds", "FailoverGlobalCluster"): self.failover,
                 ("rds", "SwitchoverGlobalCluster"): self.switchover,
                 ("rds", "RemoveFromGlobalCluster"): self.remove}
-
-    def after_hooks(self) -> dict:
-        return {}
 
     # -- actions -----------------------------------------------------------------------------------
     def failover(self, request: AwsRequest, context: "GapContext") -> ProxyResponse:

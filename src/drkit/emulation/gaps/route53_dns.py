@@ -13,6 +13,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from drcore.regions import ROUTE53_HOME_REGION
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
 
 if TYPE_CHECKING:
@@ -23,15 +24,13 @@ if TYPE_CHECKING:
 TARGET_TIMEOUT_SECONDS = 2.0
 
 
-class FailoverAnswers:
+class FailoverAnswers(GapFiller):
     def __init__(self, moto: "MotoServer", health: "HealthCheckStatus"):
         self.moto, self.health = moto, health
 
     def handlers(self) -> dict:
         return {("route53", "TestDNSAnswer"): self.test_dns_answer}
 
-    def after_hooks(self) -> dict:
-        return {}
 
     def test_dns_answer(self, request: AwsRequest, context: "GapContext") -> ProxyResponse:
         params = request.query_params()

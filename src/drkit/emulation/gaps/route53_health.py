@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from drcore.regions import ROUTE53_HEALTH_CHECKER_REGIONS, ROUTE53_HOME_REGION
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import XML_NAMESPACES, AwsRequest, ProxyResponse, error_response, xml_response, xml_text
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ _ENDPOINT_TYPES = {"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"}
 _MAX_DEPTH = 5
 
 
-class HealthCheckStatus:
+class HealthCheckStatus(GapFiller):
     def __init__(self, moto: "MotoServer"):
         self.moto = moto
         self._lock = threading.Lock()

@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from drkit.emulation.gaps import GapFiller
 from drkit.emulation.wire import AwsRequest, ProxyResponse
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class Rule:
     delete_markers: bool
 
 
-class BucketReplication:
+class BucketReplication(GapFiller):
     def __init__(self, moto: "MotoServer", faults: dict[str, "RegionFaults"]):
         self.moto, self.faults = moto, faults
         self.pending: list[PendingCopy] = []
@@ -55,8 +56,6 @@ class BucketReplication:
         self.delivered = 0
         self._lock = threading.RLock()
 
-    def handlers(self) -> dict:
-        return {}
 
     def after_hooks(self) -> dict:
         hooks = {("s3", action): self.replicate for action in _WRITES}
