@@ -16,6 +16,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $("$python" --version)" >&2
   "$python" -m venv .venv
 fi
+if [ "$want_dev" = "--dev" ]; then
+  scripts/setup-test-schemas.sh  # the JUnit schema the report tests validate against
+fi
 files="requirements.txt storefront/requirements.txt constraints.txt pyproject.toml policypack/requirements.txt"
 [ "$want_dev" = "--dev" ] && files="$files requirements-dev.txt"
 stamp=".venv/.drkit-installed${want_dev:+-dev}"

@@ -7,6 +7,7 @@ from drcore.errors import UsageError
 from drkit.graph.capture import run_program
 from drkit.graph.resource_graph import load_graph
 from tests.support.cli import REPO, drkit
+from tests.support.junit_schema import junit_problems
 from tests.support.stacks import edited, stack_values
 
 
@@ -23,6 +24,7 @@ def test_main_job_gates_prod_and_passes(prod_main_job):
         text = (prod_main_job.out / name).read_text()
         assert text and provenance["graphDigest"] in text, f"{name} does not say which graph it judged"
         assert str(REPO) not in text and str(prod_main_job.out) not in text, f"{name} names a machine path"
+    assert junit_problems((prod_main_job.out / "compliance-junit.xml").read_text()) == []
     # Nothing passes on deployment alone: controls resting only on Config rules are "configured, not assessed".
     verdicts = {c["key"]: c["verdict"] for c in report["controls"]}
     assert verdicts["cis-aws-foundations-3.0:1.4"] == "configured"  # root user has no access keys

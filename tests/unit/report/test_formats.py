@@ -16,6 +16,7 @@ from drkit.report.junit import render_junit
 from drkit.report.locations import SourceLocator
 from drkit.report.markdown import MAX_FAILURE_ROWS, render_markdown
 from drkit.report.sarif import to_sarif
+from tests.support.junit_schema import junit_problems
 from tests.support.report_sample import BUCKET_URN, FIX, TABLE_URN, sample_run
 from tests.support.stacks import REPO
 
@@ -122,6 +123,18 @@ def test_junit_has_a_suite_per_framework_and_counts_that_add_up():
     assert BUCKET_URN in failure.text and FIX in failure.text
     stale = root.find(".//testcase[@name='A1.2 Recovery works: the region failover drill passes']/skipped")
     assert stale.get("message").startswith("stale: drill region-failover stale")
+
+
+def test_junit_is_valid_against_the_jenkins_schema_its_readers_follow():
+    assert junit_problems(render_junit(sample_run())) == []
+    assert junit_problems(render_junit(sample_run(failing=False))) == []
+
+
+def test_the_junit_schema_rejects_what_its_readers_reject():
+    # The validator can fail: `skipped` on testsuites and a time with more than three decimals are not junit-10.
+    valid = render_junit(sample_run())
+    assert any("skipped" in p for p in junit_problems(valid.replace("<testsuites ", '<testsuites skipped="1" ', 1)))
+    assert junit_problems(re.sub(r'time="[^"]*"', 'time="0.12345"', valid, count=1))
 
 
 def test_junit_follows_the_jenkins_schema_rules_its_readers_apply():
