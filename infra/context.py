@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -25,6 +26,8 @@ class RegionContext:
     provider: aws.Provider
     prefix: str  # "<project>-<environment>"
     account: str | None = None  # stack config accountId: no STS look-up through this region's provider
+    # The provider's default tags, for the few resources that take tags as data instead (aws.dynamodb.Tag).
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     def opts(self, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kwargs)
@@ -77,13 +80,10 @@ def replica_arn(primary_arn: pulumi.Input[str], region: str) -> pulumi.Output[st
 
 
 def make_region_context(config: StackConfig, role: str, region: str) -> RegionContext:
-    provider = aws.Provider(
-        f"aws-{role}",
-        region=region,
-        default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(role)),
-    )
+    tags = config.base_tags(role)
+    provider = aws.Provider(f"aws-{role}", region=region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
     return RegionContext(role=role, region=region, provider=provider, prefix=f"ecommerce-{config.environment}",
-                         account=config.account_id)
+                         account=config.account_id, tags=tags)
 
 
 def policy_json(statements: list[dict]) -> pulumi.Output[str]:
@@ -104,7 +104,7 @@ def make_metrics_context(config: StackConfig, contexts: dict[str, RegionContext]
     for ctx in contexts.values():
         if ctx.region == ROUTE53_HOME_REGION:
             return ctx
-    provider = aws.Provider("aws-metrics", region=ROUTE53_HOME_REGION,
-                            default_tags=aws.ProviderDefaultTagsArgs(tags=config.base_tags(GLOBAL)))
+    tags = config.base_tags(GLOBAL)
+    provider = aws.Provider("aws-metrics", region=ROUTE53_HOME_REGION, default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
     return RegionContext(role=GLOBAL, region=ROUTE53_HOME_REGION, provider=provider,
-                         prefix=f"ecommerce-{config.environment}", account=config.account_id)
+                         prefix=f"ecommerce-{config.environment}", account=config.account_id, tags=tags)

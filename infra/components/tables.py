@@ -62,13 +62,26 @@ class GlobalTables(pulumi.ComponentResource):
                     region_name=secondary.region,
                     kms_key_arn=args.kms_key_arns[SECONDARY],
                     point_in_time_recovery=True,
-                    propagate_tags=True,
+                    # Propagated, the replica would carry the primary's DRRole and every Config rule scoped to the
+                    # primary's stores (DYNAMODB_IN_BACKUP_PLAN, the backup-plan checks) would judge the replica
+                    # too: it is tagged as its own region's below instead.
+                    propagate_tags=False,
                     deletion_protection_enabled=True,
                 )],
                 tags=classification_tags(DATA_CLASSIFICATION),
                 opts=primary.opts(self),
             )
+            replica = replica_arn(table.arn, secondary.region)
+            self._tag_replica(secondary, logical, replica, table)
             self.table_names[logical] = table.name
             self.table_arns_by_role[PRIMARY][logical] = table.arn
-            self.table_arns_by_role[SECONDARY][logical] = replica_arn(table.arn, secondary.region)
+            self.table_arns_by_role[SECONDARY][logical] = replica
         self.register_outputs({"tableNames": self.table_names, "tableArnsByRole": self.table_arns_by_role})
+
+    def _tag_replica(self, secondary: RegionContext, logical: str, replica: pulumi.Output[str],
+                     table: aws.dynamodb.Table) -> None:
+        """The secondary region's tags on the replica, one aws.dynamodb.Tag each: the resource pulumi-aws documents
+        for "Table replicas in other regions", which the table resource does not tag itself."""
+        for key, value in {**secondary.tags, **classification_tags(DATA_CLASSIFICATION)}.items():
+            aws.dynamodb.Tag(secondary.name("table", logical, "tag", key.lower()), resource_arn=replica, key=key,
+                             value=value, opts=secondary.opts(self, depends_on=[table]))

@@ -76,6 +76,7 @@ INGRESS_RULE, LEGACY_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngre
 GLOBAL_CLUSTER, DB_CLUSTER, DB_INSTANCE = ("aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster",
                                            "aws:rds/clusterInstance:ClusterInstance")
 TABLE, SECRET = "aws:dynamodb/table:Table", "aws:secretsmanager/secret:Secret"
+DYNAMODB_TAG = "aws:dynamodb/tag:Tag"  # tags a global table's replica from its own region
 VAULT, VAULT_LOCK = "aws:backup/vault:Vault", "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 PLAN, SELECTION = "aws:backup/plan:Plan", "aws:backup/selection:Selection"
 

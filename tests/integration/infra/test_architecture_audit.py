@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, EDITED, KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY,
-                                        RECORDER, RECORDER_STATUS, ROLE, ROLES, SECONDARY, STACKS, TRAIL, arn_region,
-                                        only, resolved_tags, stack)
+from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, DB_CLUSTER, DB_INSTANCE, DYNAMODB_TAG, EDITED,
+                                        KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER, RECORDER_STATUS, ROLE, ROLES,
+                                        SECONDARY, SELECTION, STACKS, TABLE, TRAIL, arn_region, only, resolved_tags,
+                                        stack)
 
 
 # -- audit -------------------------------------------------------------------------------------------
@@ -80,6 +81,8 @@ def test_each_region_encrypts_new_ebs_volumes_by_default(name):
 RULE_SCOPES = {  # rule -> (tag key, value, the resource that shows a bucket does what the tag says)
     "S3_BUCKET_REPLICATION_ENABLED": ("Replication", "cross-region",
                                       "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "bucket"),
+    "S3_BUCKET_CROSS_REGION_REPLICATION_ENABLED": ("Replication", "cross-region",
+                                                   "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "bucket"),
     "S3_BUCKET_LOGGING_ENABLED": ("AccessLogs", "delivered", "aws:s3/bucketLogging:BucketLogging", "bucket"),
 }
 
@@ -104,3 +107,33 @@ def test_the_platform_is_compliant_with_its_own_bucket_rules(name, identifier):
             assert tags["Purpose"] in ("access-logs", "audit-logs", "config-delivery") or (
                 key == "Replication" and tags["DataClassification"] not in s.config.data.replicated_classifications), \
                 bucket.name
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_platform_is_compliant_with_its_own_dynamodb_backup_plan_rule(name):
+    """DYNAMODB_IN_BACKUP_PLAN evaluates the stores tagged DRRole=primary, and every one of them is in the backup
+    selection; a global table's replica carries its own region's DRRole, so the rule does not report it (its
+    backups are the primary's cross-region copies)."""
+    s = stack(name)
+    rules = [r for r in s.of(CONFIG_RULE) if r.inputs["source"]["sourceIdentifier"] == "DYNAMODB_IN_BACKUP_PLAN"]
+    assert len(rules) == 2 and all(r.inputs.get("scope") == {"tagKey": "DRRole", "tagValue": PRIMARY} for r in rules)
+    selection = only(s.of(SELECTION), "backup selection")
+    selected = {r.urn for r in s.refs(selection, "resources")}
+    for table in s.of(TABLE):
+        in_scope = resolved_tags(s, table)["DRRole"] == PRIMARY
+        assert in_scope == (table.urn in selected), f"{table.name}: in the rule's scope {in_scope}"
+    replica_roles = {t.inputs["value"] for t in s.of(DYNAMODB_TAG) if t.inputs["key"] == "DRRole"}
+    assert replica_roles == {SECONDARY}
+
+
+# dev runs one primary instance (database.primaryInstances: 1) to save cost: AWS Config reports that NON_COMPLIANT
+# there, as it should; a stack that keeps the rule's promise is every other one.
+@pytest.mark.parametrize("name", [n for n in STACKS if n != "dev"])
+def test_the_multi_az_cluster_rule_judges_the_writers_cluster_which_spans_zones(name):
+    # Scoped to DRRole=primary: the warm-standby cluster is one zone by design (docs/dr-strategy.md).
+    s = stack(name)
+    rules = [r for r in s.of(CONFIG_RULE) if r.inputs["source"]["sourceIdentifier"] == "RDS_CLUSTER_MULTI_AZ_ENABLED"]
+    assert len(rules) == 2 and all(r.inputs.get("scope") == {"tagKey": "DRRole", "tagValue": PRIMARY} for r in rules)
+    for cluster in s.of(DB_CLUSTER):
+        if resolved_tags(s, cluster)["DRRole"] == PRIMARY:
+            assert len(s.referring(DB_INSTANCE, cluster, "clusterIdentifier")) >= 2, cluster.name

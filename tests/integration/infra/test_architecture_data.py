@@ -11,11 +11,12 @@ import re
 
 import pytest
 
+from drcore.tags import DATA_CLASSIFICATION_TAG, DR_ROLE_TAG, REQUIRED_TAG_KEYS
 from drkit.graph.mocks import ACCOUNT_ID
 from drkit.graph.resource_graph import Resource
-from tests.support.architecture import (BUCKET, DB_CLUSTER, DB_INSTANCE, KMS_KEY, KMS_REPLICA, PLAN, PRIMARY, ROLES,
-                                        SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT, VAULT_LOCK,
-                                        Stack, arn_region, control_tables, data_bucket, data_tables, only,
+from tests.support.architecture import (BUCKET, DB_CLUSTER, DB_INSTANCE, DYNAMODB_TAG, KMS_KEY, KMS_REPLICA, PLAN,
+                                        PRIMARY, ROLES, SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT,
+                                        VAULT_LOCK, Stack, arn_region, control_tables, data_bucket, data_tables, only,
                                         resolved_tags, stack, store_key)
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -218,7 +219,17 @@ def test_tables_replicate_to_the_secondary_with_its_key(name):
         store_key(s, table, "replicas", replica.get("kmsKeyArn"), SECONDARY)
         assert replica.get("pointInTimeRecovery") is True, table.name
         assert replica.get("deletionProtectionEnabled") is True, table.name
-        assert replica.get("propagateTags") is True, f"{table.name}: the replica would miss the required tags"
+        # The replica is the secondary's store: its own region's tags (DRRole=secondary, every required key, the
+        # table's classification), so Config rules scoped to the primary's stores do not judge it.
+        assert replica.get("propagateTags") is False, f"{table.name}: the replica would carry the primary's DRRole"
+        tag_resources = s.referring(DYNAMODB_TAG, table, "resourceArn")
+        replica_tags = {t.inputs["key"]: t.inputs["value"] for t in tag_resources}
+        assert all(s.role(t) == SECONDARY and f":{s.config.secondary_region}:" in t.inputs["resourceArn"]
+                   for t in tag_resources), f"{table.name}: tags the replica from its own region"
+        assert set(REQUIRED_TAG_KEYS) <= set(replica_tags), f"{table.name}: replica tags {sorted(replica_tags)}"
+        assert replica_tags[DR_ROLE_TAG] == SECONDARY
+        assert replica_tags[DATA_CLASSIFICATION_TAG] == resolved_tags(s, table)[DATA_CLASSIFICATION_TAG]
+
 
 
 # -- Secrets -----------------------------------------------------------------------------------------
