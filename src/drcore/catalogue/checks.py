@@ -54,12 +54,19 @@ CONFIG_RULES_SCHEMA = {
                              "additionalProperties": _TEXT},
                 "global": {"type": "boolean"},
             }}},
-        "conformancePacks": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": False, "required": ["name", "deployed", "notDeployed"],
-            "properties": {
-                "name": _TEXT, "deployed": _ID_LIST,
-                "notDeployed": {"type": "object", "additionalProperties": _TEXT},
-            }}},
+    },
+}
+
+CONFORMANCE_PACKS_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "required": ["packs", "nothingToEvaluate", "notDeployed", "processChecks"],
+    "properties": {
+        "packs": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "additionalProperties": False, "required": ["name", "template", "rules"],
+            "properties": {"name": _TEXT, "template": _TEXT, "rules": _ID_LIST, "processChecks": _ID_LIST}}},
+        "nothingToEvaluate": _ID_LIST,
+        "notDeployed": {"type": "object", "additionalProperties": _TEXT},
+        "processChecks": {"type": "object", "additionalProperties": _TEXT},
     },
 }
 
@@ -143,25 +150,44 @@ def _camel(field: str) -> str:
 
 # -- conformance packs ------------------------------------------------------------------------------------------
 
-def conformance_pack_problem(entry: Mapping[str, Any], deployed: set[str], managed: set[str]) -> str | None:
-    """Whether a pack's coverage agrees with the catalogue: deployed rules are named by controls, the others
-    are not and say why."""
-    for identifier in [*entry["deployed"], *entry["notDeployed"]]:
-        if identifier not in managed:
-            return f"'{identifier}' is not an AWS Config managed rule identifier; copy it from the pack's template"
-    for identifier in entry["deployed"]:
-        if identifier not in deployed:
-            return (f"{identifier} is listed as deployed but no control names it; add it to a control's "
-                    "configRules, or move it to notDeployed with the reason")
-        if identifier in entry["notDeployed"]:
-            return f"{identifier} is both deployed and not deployed; keep one"
-    for identifier, reason in entry["notDeployed"].items():
-        if identifier in deployed:
-            return (f"{identifier} is listed as not deployed, but a control names it and so it is deployed; "
-                    "move it to deployed")
-        if len(reason.split()) < 3:
+def conformance_coverage_problem(document: Mapping[str, Any], deployed: set[str],
+                                 managed: Mapping[str, Any]) -> str | None:
+    """Whether the packs' coverage agrees with the catalogue: every rule of every pack is exactly one of deployed
+    (a control names it), nothing to evaluate (it evaluates resource types, not the account), or not deployed with
+    a sentence of reason; reasons cite only deployed rules; nothing is listed that no pack holds."""
+    in_packs = {rule for pack in document["packs"].values() for rule in pack["rules"]}
+    nothing, not_deployed = document["nothingToEvaluate"], document["notDeployed"]
+    for key, pack in document["packs"].items():
+        for identifier in pack["rules"]:
+            if identifier not in managed:
+                return (f"packs.{key}: '{identifier}' is not an AWS Config managed rule identifier; copy it from "
+                        "the pack's template")
+            places = [name for name, held in (("deployed", identifier in deployed), ("nothingToEvaluate",
+                      identifier in nothing), ("notDeployed", identifier in not_deployed)) if held]
+            if len(places) != 1:
+                where = " and ".join(places) or "none of deployed (named by a control), nothingToEvaluate, notDeployed"
+                return f"packs.{key}: {identifier} is in {where}; it must be in exactly one"
+        for name in pack.get("processChecks", []):
+            if name not in document["processChecks"]:
+                return f"packs.{key}: process check {name} says nowhere what it would take; add it to processChecks"
+    for section, names in (("nothingToEvaluate", nothing), ("notDeployed", not_deployed)):
+        stale = [name for name in names if name not in in_packs]
+        if stale:
+            return f"{section}: {', '.join(stale)} is in no pack; remove it"
+    for identifier in nothing:
+        types = managed[identifier].resource_types
+        if not types or "AWS::::Account" in types:
+            return (f"nothingToEvaluate: {identifier} evaluates the account, which always exists; move it to "
+                    "notDeployed with the reason")
+    for identifier, reason in not_deployed.items():
+        if len(reason.split()) < 8:
             return (f"notDeployed.{identifier} gives no real reason ('{reason}'); say in a sentence why the rule "
-                    "does not apply")
+                    "is not deployed")
+        cited = [word for word in re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", reason)
+                 if word in managed and word not in deployed]
+        if cited:
+            return (f"notDeployed.{identifier} cites {', '.join(cited)}, which is not deployed; a reason may rely "
+                    "only on rules a control names")
     return None
 
 

@@ -3,7 +3,7 @@ drills it requires and the conformance packs it answers to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping
+from typing import Collection, Iterable, Literal, Mapping
 
 from .managed_rules import RuleParameter
 
@@ -80,10 +80,30 @@ class Drill:
 
 @dataclass(frozen=True)
 class ConformancePack:
+    """One of AWS's conformance-pack templates: its managed-rule identifiers and CIS-style process checks."""
     key: str
     name: str
-    deployed: tuple[str, ...]
-    not_deployed: Mapping[str, str]  # identifier -> why it is not deployed
+    template: str  # file name in awslabs/aws-config-rules, aws-config-conformance-packs/
+    rules: tuple[str, ...]
+    process_checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackCoverage:
+    """How the platform answers every rule of the packs: deployed (named by a control), nothing to evaluate (it
+    evaluates only resource types the platform does not create), or not deployed with the reason."""
+    packs: Mapping[str, ConformancePack]
+    nothing_to_evaluate: tuple[str, ...]
+    not_deployed: Mapping[str, str]  # identifier -> why
+    process_checks: Mapping[str, str]  # process check name -> what it would take here
+
+    def counts(self, key: str, deployed: Collection[str]) -> dict[str, int]:
+        """Per pack: how many of its rules are deployed, have nothing to evaluate, are not deployed; process checks."""
+        pack = self.packs[key]
+        return {"rules": len(pack.rules), "deployed": sum(r in deployed for r in pack.rules),
+                "nothingToEvaluate": sum(r in self.nothing_to_evaluate for r in pack.rules),
+                "notDeployed": sum(r in self.not_deployed for r in pack.rules),
+                "processChecks": len(pack.process_checks)}
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,7 @@ class Catalogue:
     frameworks: Mapping[str, str]  # key -> display name
     config_rules: Mapping[str, ConfigRuleDefinition]  # identifier -> how it is deployed
     drills: Mapping[str, Drill]
-    conformance_packs: Mapping[str, ConformancePack]
+    conformance: PackCoverage
 
     def controls_of(self, framework: str) -> list[Control]:
         return [c for c in self.controls if c.framework == framework]

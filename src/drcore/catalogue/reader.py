@@ -17,10 +17,11 @@ import yaml
 from ..errors import UsageError
 from . import checks
 from .managed_rules import ACCOUNT_TYPE, ManagedRule, parse_managed_rules, value_problem
-from .model import Catalogue, ConfigRuleDefinition, ConformancePack, Control, Drill, Evidence
+from .model import Catalogue, ConfigRuleDefinition, ConformancePack, Control, Drill, Evidence, PackCoverage
 
 CONTROLS_DIR = "controls"
 CONFIG_RULES_FILE = "config-rules.yaml"
+CONFORMANCE_PACKS_FILE = "conformance-packs.yaml"
 MANAGED_RULES_FILE = "aws-config-managed-rules.txt"
 DRILLS_FILE = "drills.yaml"
 _REGENERATE = ("regenerate it with "
@@ -47,8 +48,8 @@ def read_catalogue(root: Path) -> Catalogue:
     frameworks, controls = _controls(root / CONTROLS_DIR, set(managed), drills)
     settings = _yaml(root / CONFIG_RULES_FILE, checks.CONFIG_RULES_SCHEMA)
     rules = _config_rules(settings.get("rules", {}), controls, managed)
-    packs = _conformance_packs(settings.get("conformancePacks", {}), rules, managed)
-    return Catalogue(tuple(controls), frameworks, rules, drills, packs)
+    coverage = _conformance(_yaml(root / CONFORMANCE_PACKS_FILE, checks.CONFORMANCE_PACKS_SCHEMA), rules, managed)
+    return Catalogue(tuple(controls), frameworks, rules, drills, coverage)
 
 
 def required_config_rule_identifiers(root: Path) -> list[str]:
@@ -221,12 +222,13 @@ def _scope(where: str, rule: ManagedRule, requested: list[str] | None) -> tuple[
     return tuple(requested)
 
 
-def _conformance_packs(settings: Mapping[str, Any], rules: Mapping[str, ConfigRuleDefinition],
-                       managed: Mapping[str, ManagedRule]) -> dict[str, ConformancePack]:
-    packs = {}
-    for key, entry in settings.items():
-        problem = checks.conformance_pack_problem(entry, set(rules), set(managed))
-        if problem:
-            raise CatalogueError(f"{CONFIG_RULES_FILE}: conformancePacks.{key}: {problem}")
-        packs[key] = ConformancePack(key, entry["name"], tuple(entry["deployed"]), dict(entry["notDeployed"]))
-    return packs
+def _conformance(document: Mapping[str, Any], rules: Mapping[str, ConfigRuleDefinition],
+                 managed: Mapping[str, ManagedRule]) -> PackCoverage:
+    problem = checks.conformance_coverage_problem(document, set(rules), managed)
+    if problem:
+        raise CatalogueError(f"{CONFORMANCE_PACKS_FILE}: {problem}")
+    packs = {key: ConformancePack(key, entry["name"], entry["template"], tuple(entry["rules"]),
+                                  tuple(entry.get("processChecks", ())))
+             for key, entry in document["packs"].items()}
+    return PackCoverage(packs, tuple(document["nothingToEvaluate"]), dict(document["notDeployed"]),
+                        dict(document["processChecks"]))

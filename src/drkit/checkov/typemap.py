@@ -52,6 +52,7 @@ TERRAFORM_TYPES: dict[str, str] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
     "aws:dynamodb/table:Table": "aws_dynamodb_table",
     "aws:dynamodb/tableReplica:TableReplica": "aws_dynamodb_table_replica",
+    "aws:dynamodb/tag:Tag": "aws_dynamodb_tag",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
     "aws:ec2/eip:Eip": "aws_eip",
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",

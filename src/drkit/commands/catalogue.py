@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         for control in controls:
             _print_control(control)
         print()
+    _print_pack_coverage(catalogue)
     print(_summary(catalogue))
     return 0
 
@@ -63,9 +64,20 @@ def _check(catalogue: Catalogue, frameworks: list[str]) -> int:
     stacks = find_project().stacks()
     for stack in stacks:
         config_rules_for_stack(load_stack(stack).config)
+    _print_pack_coverage(catalogue)
     print(_summary(catalogue))
     print(f"Config rule parameters resolve for stacks: {', '.join(stacks) or 'none'}")
     return 0
+
+
+def _print_pack_coverage(catalogue: Catalogue) -> None:
+    print("AWS conformance packs (compliance/conformance-packs.yaml):")
+    print(f"  {'pack':<22} {'rules':>5} {'deployed':>8} {'nothing to evaluate':>19} {'not deployed':>12} "
+          f"{'process checks':>14}")
+    for key in catalogue.conformance.packs:
+        counts = catalogue.conformance.counts(key, catalogue.config_rules)
+        print(f"  {key:<22} {counts['rules']:>5} {counts['deployed']:>8} {counts['nothingToEvaluate']:>19} "
+              f"{counts['notDeployed']:>12} {counts['processChecks']:>14}")
 
 
 def _summary(catalogue: Catalogue) -> str:

@@ -52,7 +52,8 @@ def to_sarif(run: ComplianceRun, locator: SourceLocator | None = None) -> dict[s
             if level is None:
                 continue
             identifier = rule_id(result.kind, result.id)
-            results.append(_result(identifier, index[identifier], level, finding, locator, run.stack))
+            results.append(_result(identifier, index[identifier], level, finding, locator, run.stack,
+                                   _acceptance(result, finding)))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -72,9 +73,19 @@ def render_sarif(run: ComplianceRun, locator: SourceLocator | None = None) -> st
     return json.dumps(to_sarif(run, locator), indent=2) + "\n"
 
 
+def _acceptance(result: EvidenceResult, finding: Finding) -> str:
+    """Why a finding is accepted, if it is: suppressed in compliance/suppressions.yaml, or its whole evidence waived
+    there. An accepted finding travels as a SARIF suppression, a closed alert with the justification."""
+    if finding.suppressed_reason:
+        return finding.suppressed_reason
+    if result.status == "waived" and result.waiver:
+        return f"{result.waiver.describe()} (waiver for {result.key})"
+    return ""
+
+
 def _level(result: EvidenceResult, finding: Finding) -> str | None:
     """The SARIF level for a finding: `error` for every one that fails the gate, whatever its severity."""
-    if finding.suppressed_reason:
+    if _acceptance(result, finding):
         return "note"
     if result.kind == "policy" and result.status != "failed":
         return "note"  # an advisory violation: shown, never blocking
@@ -135,7 +146,7 @@ def _first_sentence(text: str) -> str:
 
 
 def _result(identifier: str, rule_index: int, level: str, finding: Finding,
-            locator: SourceLocator | None, stack: str = "") -> dict[str, Any]:
+            locator: SourceLocator | None, stack: str = "", accepted_because: str = "") -> dict[str, Any]:
     location = locator.locate(finding.resource) if locator else SourceLocation("infra/__main__.py", 1)
     # A finding about a stack config value points at the line that sets it, not at the program.
     config_reference = _CONFIG_REFERENCE.search(finding.message)
@@ -160,6 +171,6 @@ def _result(identifier: str, rule_index: int, level: str, finding: Finding,
     }
     if finding.region:
         result["properties"] = {"region": finding.region}
-    if finding.suppressed_reason:
-        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": finding.suppressed_reason}]
+    if accepted_because:
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": accepted_because}]
     return result

@@ -48,18 +48,20 @@ def rule(identifier: str, **settings: Any) -> Callable[[dict], None]:
     return change
 
 
-def pack(key: str, part: str, value: Any) -> Callable[[dict], None]:
+PACKS = "conformance-packs.yaml"
+REASON = "A sentence long enough to pass for a reason, but wrong in what it claims here."
+
+
+def not_deployed(identifier: str, reason: str = REASON) -> Callable[[dict], None]:
     def change(document: dict) -> None:
-        document["conformancePacks"][key][part] = value
+        document["notDeployed"][identifier] = reason
     return change
 
 
-def excluded(key: str, identifier: str) -> Callable[[dict], None]:
-    """Move a deployed rule of a conformance pack to its notDeployed list, with a reason."""
+def moved_to_nothing_to_evaluate(identifier: str) -> Callable[[dict], None]:
     def change(document: dict) -> None:
-        coverage = document["conformancePacks"][key]
-        coverage["deployed"].remove(identifier)
-        coverage["notDeployed"][identifier] = "We believe this rule does not apply here."
+        document["notDeployed"].pop(identifier)
+        document["nothingToEvaluate"].append(identifier)
     return change
 
 
@@ -121,19 +123,28 @@ CASES = {
                                        rule("S3_BUCKET_VERSIONING_ENABLED", resourceTypes=["AWS::RDS::DBCluster"]),
                                        ["rules.S3_BUCKET_VERSIONING_ENABLED", "AWS::RDS::DBCluster",
                                         "AWS::S3::Bucket"]),
-    "pack rule deployed but named by no control": (
-        "config-rules.yaml", pack("bcp-and-dr", "deployed", ["VPC_VPN_2_TUNNELS_UP"]),
-        ["conformancePacks.bcp-and-dr", "VPC_VPN_2_TUNNELS_UP", "no control names it"]),
+    "pack rule accounted for nowhere": (
+        PACKS, lambda d: d["notDeployed"].pop("ELB_LOGGING_ENABLED"),
+        ["conformance-packs.yaml", "ELB_LOGGING_ENABLED", "is in none of deployed", "exactly one"]),
     "pack rule excluded without a reason": (
-        "config-rules.yaml", pack("aws-backup", "notDeployed", {"EBS_RESOURCES_PROTECTED_BY_BACKUP_PLAN": "n/a"}),
-        ["conformancePacks.aws-backup", "EBS_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "no real reason"]),
+        PACKS, not_deployed("ELB_LOGGING_ENABLED", "n/a"), ["notDeployed.ELB_LOGGING_ENABLED", "no real reason"]),
     "pack rule excluded that is deployed": (
-        "config-rules.yaml", excluded("aws-backup", "BACKUP_RECOVERY_POINT_ENCRYPTED"),
-        ["BACKUP_RECOVERY_POINT_ENCRYPTED", "a control names it", "move it to deployed"]),
-    "pack rule both deployed and excluded": (
-        "config-rules.yaml", pack("aws-backup", "notDeployed",
-                                  {"BACKUP_RECOVERY_POINT_ENCRYPTED": "We do not need this one at all."}),
-        ["BACKUP_RECOVERY_POINT_ENCRYPTED", "both deployed and not deployed"]),
+        PACKS, not_deployed("BACKUP_RECOVERY_POINT_ENCRYPTED"),
+        ["BACKUP_RECOVERY_POINT_ENCRYPTED", "deployed and notDeployed", "exactly one"]),
+    "account-wide rule said to have nothing to evaluate": (
+        PACKS, moved_to_nothing_to_evaluate("GUARDDUTY_ENABLED_CENTRALIZED"),
+        ["nothingToEvaluate: GUARDDUTY_ENABLED_CENTRALIZED", "evaluates the account"]),
+    "reason relying on a rule that is not deployed": (
+        PACKS, not_deployed("ELB_LOGGING_ENABLED", "S3_BUCKET_DEFAULT_LOCK_ENABLED keeps the logs, so it is covered."),
+        ["notDeployed.ELB_LOGGING_ENABLED", "cites S3_BUCKET_DEFAULT_LOCK_ENABLED", "not deployed"]),
+    "reason for a rule no pack holds": (
+        PACKS, not_deployed("ALB_DESYNC_MODE_CHECK"), ["notDeployed: ALB_DESYNC_MODE_CHECK is in no pack"]),
+    "pack rule that is not a managed rule": (
+        PACKS, lambda d: d["packs"]["bcp-and-dr"]["rules"].append("S3_BUCKET_MAGIC"),
+        ["packs.bcp-and-dr", "S3_BUCKET_MAGIC", "not an AWS Config managed rule identifier"]),
+    "process check with nothing said about it": (
+        PACKS, lambda d: d["processChecks"].pop("vpc-peering-least-access"),
+        ["cis-aws-1.4-level-2", "vpc-peering-least-access", "add it to processChecks"]),
     "duplicate drill": ("drills.yaml", lambda d: d["drills"].append(dict(d["drills"][0])),
                         ["drills.yaml", "region-loss-failover", "defined twice"]),
     "drill with an unknown disruption": ("drills.yaml", lambda d: d["drills"][0].update(disruption="meteor"),

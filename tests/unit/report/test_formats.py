@@ -8,7 +8,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from drkit.compliance.assessment import EvidenceResult, Finding
+from drkit.compliance.assessment import EvidenceResult, Finding, Waiver, waive
 from drkit.report.bundle import FILE_NAMES, write_bundle
 from drkit.report.html import finding_rows, render_html
 from drkit.report.json_report import load_schema, to_json
@@ -91,6 +91,21 @@ def test_sarif_is_valid_2_1_0_with_rules_for_every_check_and_located_results():
     advisory = next(r for r in results if r["ruleId"] == "policy/backup-cross-region-copy")
     assert advisory["level"] == "note" and "GlobalTables" in advisory["locations"][0]["logicalLocations"][0][
         "fullyQualifiedName"]
+
+
+def test_sarif_carries_a_waived_checks_findings_as_accepted_suppressions_not_open_alerts():
+    # The gate passes on a waiver; code scanning must not block on the same findings, and shows why they are accepted.
+    run = sample_run(failing=False)
+    failing = EvidenceResult("checkov", "CKV_AWS_145", "failed",
+                             [Finding("checkov", "CKV_AWS_145", "aws_s3_bucket.media", "not KMS", "medium", "")])
+    waiver = Waiver("checkov:CKV_AWS_145", "migrating to the new key", "security-team@example.com", "2027-01-31")
+    run.evidence = [e for e in run.evidence if e.key != failing.key] + [waive(failing, {failing.key: waiver})]
+    results = [r for r in to_sarif(run)["runs"][0]["results"] if "aws_s3_bucket.media" in r["message"]["text"]]
+    assert [r["level"] for r in results] == ["note"]
+    [suppression] = results[0]["suppressions"]
+    assert suppression["status"] == "accepted"
+    justification = suppression["justification"]
+    assert "waived until 2027-01-31 by security-team@example.com: migrating to the new key" in justification
 
 
 def test_sarif_schema_check_can_fail():
