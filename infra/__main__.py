@@ -78,7 +78,7 @@ storefronts = {
         bucket_names={purpose: names[role] for purpose, names in storage.bucket_names.items()},
         bucket_arns={purpose: arns[role] for purpose, arns in storage.bucket_arns.items()},
         data_key_arns={data_class: keys.key_arn(data_class, role) for data_class in ("sessions", "objects", "platform")},
-        log_kms_key_arn=keys.key_arn("platform", role)))
+        log_kms_key_arn=keys.key_arn("platform", role), access_logs=storage.load_balancer_log_buckets[role]))
     for role, ctx in contexts.items()
 }
 # The storefront's database role is created once, as the master user, by a task run in the primary's VPC.

@@ -147,6 +147,8 @@ class FailoverControl(pulumi.ComponentResource):
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
+            # Marks it as recovery automation: the pack's lambda-reserved-concurrency holds it to a reservation.
+            tags={PURPOSE_TAG: CONTROL_PURPOSE},
             opts=ctx.opts(self, depends_on=[role_policy]))
         aws.lambda_.FunctionEventInvokeConfig(
             ctx.name("failover-async"),

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
+from drcore.tags import AURORA_GLOBAL_DATABASE_MASTER, ROTATION_EXEMPTION_TAG, THIRD_PARTY_ISSUED
 from infra.context import RegionContext, classification_tags, replica_arn
 
 MASTER_USERNAME = "storefront_admin"
@@ -27,6 +28,10 @@ _PASSWORD_LENGTH = 32
 _SECRET_CLASSIFICATION = "restricted"
 # Operators set the real value out of band; the program only guarantees the secret exists and replicates.
 _APP_SECRET_PLACEHOLDER = {"paymentProviderApiKey": "REPLACE_ME"}
+# Neither secret can rotate in Secrets Manager; each says why with a reason the policy pack accepts
+# (secretsmanager-secret-rotation, docs/policy-gate.md). Aurora global databases do not support RDS-managed master
+# passwords and the storefront signs in with IAM database authentication, so the master secret is break-glass; the
+# payment provider issues and rotates its own API key.
 
 
 def master_password(length: int = _PASSWORD_LENGTH) -> str:
@@ -68,10 +73,11 @@ class AppSecrets(pulumi.ComponentResource):
 
         database_secret = self._replicated_secret(
             args, "database", "Aurora master credentials for the storefront database",
-            pulumi.Output.json_dumps({"username": MASTER_USERNAME, "password": self.master_password}))
+            pulumi.Output.json_dumps({"username": MASTER_USERNAME, "password": self.master_password}),
+            AURORA_GLOBAL_DATABASE_MASTER)
         app_secret = self._replicated_secret(
             args, "app", "Storefront third-party credentials (payment provider API key)",
-            pulumi.Output.secret(json.dumps(_APP_SECRET_PLACEHOLDER)))
+            pulumi.Output.secret(json.dumps(_APP_SECRET_PLACEHOLDER)), THIRD_PARTY_ISSUED)
 
         self.database_secret_arns = {PRIMARY: database_secret.arn,
                                      SECONDARY: replica_arn(database_secret.arn, args.secondary.region)}
@@ -84,7 +90,7 @@ class AppSecrets(pulumi.ComponentResource):
         })
 
     def _replicated_secret(self, args: AppSecretsArgs, purpose: str, description: str,
-                           value: pulumi.Output[str]) -> aws.secretsmanager.Secret:
+                           value: pulumi.Output[str], rotation_exemption: str) -> aws.secretsmanager.Secret:
         primary, secondary = args.primary, args.secondary
         secret = aws.secretsmanager.Secret(
             primary.name("secret", purpose),
@@ -95,7 +101,7 @@ class AppSecrets(pulumi.ComponentResource):
             replicas=[aws.secretsmanager.SecretReplicaArgs(
                 region=secondary.region, kms_key_id=args.kms_key_arns[SECONDARY])],
             recovery_window_in_days=args.recovery_window_days,
-            tags=classification_tags(_SECRET_CLASSIFICATION),
+            tags={**classification_tags(_SECRET_CLASSIFICATION), ROTATION_EXEMPTION_TAG: rotation_exemption},
             opts=primary.opts(self),
         )
         aws.secretsmanager.SecretVersion(

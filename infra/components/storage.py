@@ -17,13 +17,20 @@ import pulumi_aws as aws
 
 from drcore.platform import PRIMARY, SECONDARY
 from drcore.stack_config import StackConfig
-from drcore.tags import ACCESS_LOGGED, ACCESS_LOGS_TAG, PURPOSE_TAG, REPLICATED, REPLICATION_TAG
+from drcore.tags import (ACCESS_LOGGED, ACCESS_LOGS_TAG, CUSTOMER_MANAGED_KEY, ENCRYPTION_TAG, PURPOSE_TAG, REPLICATED,
+                         REPLICATION_TAG)
 from infra.components.storage_replication import (REVERSE_RULE_ID, BucketReplication, BucketReplicationArgs,
                                                   ReplicatedPair)
 from infra.context import RegionContext, bucket_name, classification_tags, policy_json
 
 ACCESS_LOG_RETENTION_DAYS = 365
 ACCESS_LOG_CLASSIFICATION = "internal"  # request metadata (keys, requesters), no object contents
+# The load balancers' access-log buckets: Elastic Load Balancing delivers access logs only to a bucket in its own
+# region encrypted with S3-managed keys ("The only server-side encryption option that's supported is Amazon
+# S3-managed keys (SSE-S3)", ELB user guide), so these buckets alone use SSE-S3, and the pack's
+# s3-bucket-kms-encryption accepts that for this Purpose only, and only while a load balancer logs there.
+LOAD_BALANCER_LOGS_PART = LOAD_BALANCER_LOGS_PURPOSE = "alb-access-logs"
+LOAD_BALANCER_LOGS_PREFIX = "alb"
 
 StatementsFor = Callable[[pulumi.Output[str]], list[dict]]  # bucket ARN -> extra bucket policy statements
 
@@ -52,7 +59,7 @@ def tls_only_statements(bucket_arn: pulumi.Input[str]) -> list[dict]:
 class SecureBucketArgs:
     ctx: RegionContext
     parts: tuple[str, ...]  # name parts for ctx.name; the physical bucket name derives from them
-    kms_key_arn: pulumi.Input[str]  # customer-managed key in this bucket's region
+    kms_key_arn: pulumi.Input[str] | None  # customer-managed key in this bucket's region; None: SSE-S3 (see above)
     classification: str
     purpose: str  # Purpose tag: data buckets name their use; log buckets say which logs, so policies can tell them apart
     extra_statements: StatementsFor | None = None  # service grants on top of the TLS-only policy
@@ -81,7 +88,8 @@ class SecureBucket(pulumi.ComponentResource):
             force_destroy=False,  # a stack destroy must never take data with it
             tags={**classification_tags(args.classification), PURPOSE_TAG: args.purpose,
                   **({REPLICATION_TAG: REPLICATED} if args.replicated else {}),
-                  **({ACCESS_LOGS_TAG: ACCESS_LOGGED} if args.access_log_bucket is not None else {})},
+                  **({ACCESS_LOGS_TAG: ACCESS_LOGGED} if args.access_log_bucket is not None else {}),
+                  **({ENCRYPTION_TAG: CUSTOMER_MANAGED_KEY} if args.kms_key_arn is not None else {})},
             opts=ctx.opts(self),
         )
         self.bucket_name, self.arn = bucket.bucket, bucket.arn
@@ -95,8 +103,12 @@ class SecureBucket(pulumi.ComponentResource):
             rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                 apply_server_side_encryption_by_default=aws.s3.
                 BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn),
-                bucket_key_enabled=True,  # one KMS call per bucket key, not per object: cost and throttling
+                    sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn)
+                if args.kms_key_arn is not None else aws.s3.
+                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"),
+                # One KMS call per bucket key, not per object: cost and throttling.
+                bucket_key_enabled=True if args.kms_key_arn is not None else None,
             )],
             opts=ctx.opts(self))
         public_access = aws.s3.BucketPublicAccessBlock(
@@ -151,6 +163,26 @@ def access_log_delivery_statements(account_id: pulumi.Output[str],
     return statements
 
 
+def load_balancer_log_delivery_statements(ctx: RegionContext, lookup: RegionContext) -> StatementsFor:
+    """Elastic Load Balancing writes access logs as the region's Elastic Load Balancing account (regions opened
+    before August 2022, which aws.elb.get_service_account names) or as logdelivery.elasticloadbalancing.amazonaws.com
+    (later regions), only under our account's prefix.
+
+    The look-up is a table in the provider, asked for `ctx`'s region through `lookup`'s provider (the recovery
+    region's): a deployment during a primary-region outage must ask that region nothing."""
+    elb_account = aws.elb.get_service_account_output(region=ctx.region,
+                                                     opts=pulumi.InvokeOptions(provider=lookup.provider))
+    account_id = ctx.account_id()
+
+    def statements(bucket_arn: pulumi.Output[str]) -> list[dict]:
+        return [{"Sid": "LoadBalancerAccessLogsDelivery", "Effect": "Allow",
+                 "Principal": {"AWS": elb_account.arn, "Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                 "Action": "s3:PutObject",
+                 "Resource": pulumi.Output.concat(bucket_arn, f"/{LOAD_BALANCER_LOGS_PREFIX}/AWSLogs/", account_id,
+                                                  "/*")}]
+    return statements
+
+
 # Audit buckets (infra/components/audit.py) log their access to this component's log buckets too.
 AUDIT_BUCKET_PARTS = ("cloudtrail", "config")
 
@@ -169,6 +201,7 @@ class ReplicatedStorage(pulumi.ComponentResource):
     bucket_names: dict[str, dict[str, pulumi.Output[str]]]
     bucket_arns: dict[str, dict[str, pulumi.Output[str]]]
     log_bucket_names: dict[str, pulumi.Output[str]]
+    load_balancer_log_buckets: dict[str, SecureBucket]  # role -> where that region's load balancer logs
     replication_role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: ReplicatedStorageArgs, opts: pulumi.ResourceOptions | None = None):
@@ -179,9 +212,11 @@ class ReplicatedStorage(pulumi.ComponentResource):
         self.bucket_arns = {purpose: {} for purpose in purposes}
         self.log_bucket_names = {}
         self.log_buckets: dict[str, SecureBucket] = {}
+        self.load_balancer_log_buckets = {}
         buckets: dict[tuple[str, str], SecureBucket] = {}
         for role, ctx in contexts.items():
-            sources = [bucket_arn_for(bucket_name(ctx, part)) for part in (*purposes, *AUDIT_BUCKET_PARTS)]
+            sources = [bucket_arn_for(bucket_name(ctx, part))
+                       for part in (*purposes, *AUDIT_BUCKET_PARTS, LOAD_BALANCER_LOGS_PART)]
             log_bucket = SecureBucket(ctx.name("access-logs"), SecureBucketArgs(
                 ctx=ctx, parts=("access-logs",), kms_key_arn=args.kms_key_arns[role],
                 classification=ACCESS_LOG_CLASSIFICATION, purpose="access-logs",
@@ -189,6 +224,13 @@ class ReplicatedStorage(pulumi.ComponentResource):
                 expire_after_days=ACCESS_LOG_RETENTION_DAYS), opts=pulumi.ResourceOptions(parent=self))
             self.log_bucket_names[role] = log_bucket.bucket_name
             self.log_buckets[role] = log_bucket
+            self.load_balancer_log_buckets[role] = SecureBucket(ctx.name(LOAD_BALANCER_LOGS_PART), SecureBucketArgs(
+                ctx=ctx, parts=(LOAD_BALANCER_LOGS_PART,), kms_key_arn=None, classification=ACCESS_LOG_CLASSIFICATION,
+                purpose=LOAD_BALANCER_LOGS_PURPOSE,
+                extra_statements=load_balancer_log_delivery_statements(ctx, lookup=args.secondary),
+                access_log_bucket=log_bucket.bucket_name, access_log_prefix=f"{LOAD_BALANCER_LOGS_PART}/",
+                access_log_depends_on=[log_bucket.policy], expire_after_days=ACCESS_LOG_RETENTION_DAYS),
+                opts=pulumi.ResourceOptions(parent=self))
             for purpose, classification in purposes.items():
                 bucket = SecureBucket(ctx.name(purpose), SecureBucketArgs(
                     ctx=ctx, parts=(purpose,), kms_key_arn=args.kms_key_arns[role], classification=classification, purpose=purpose,

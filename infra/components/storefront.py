@@ -20,6 +20,7 @@ from drcore.platform import SECONDARY
 from drcore.stack_config import StackConfig
 from infra.components.compute_iam import execution_role, task_role
 from infra.components.network import Network
+from infra.components.storage import LOAD_BALANCER_LOGS_PREFIX, SecureBucket
 from infra.components.storefront_image import ContainerImage
 from infra.components.web_firewall import web_firewall
 from infra.context import RegionContext, bounded_name
@@ -51,6 +52,7 @@ class StorefrontArgs:
     bucket_arns: Mapping[str, pulumi.Input[str]]
     data_key_arns: Mapping[str, pulumi.Input[str]]  # data class -> KMS key ARN in this region
     log_kms_key_arn: pulumi.Input[str]
+    access_logs: SecureBucket  # this region's load-balancer access-log bucket
     requests_per_target: int = 1000  # ALB requests per task per minute the autoscaler aims for
 
 
@@ -172,8 +174,11 @@ class Storefront(pulumi.ComponentResource):
             ctx.name("alb"), name=bounded_name(ctx.name("alb"), _ELB_NAME_LIMIT), load_balancer_type="application",
             internal=False, security_groups=[network.alb_security_group_id], subnets=network.public_subnet_ids,
             drop_invalid_header_fields=True, enable_deletion_protection=True,
-            # Access logs are off: ALB log delivery supports only SSE-S3, which the KMS guard rail forbids.
-            opts=ctx.opts(self))
+            # Into the region's SSE-S3 load-balancer log bucket (the only encryption ELB delivers to), once its policy
+            # lets Elastic Load Balancing write: AWS tests the delivery when access logs are switched on.
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=args.access_logs.bucket_name,
+                                                          prefix=LOAD_BALANCER_LOGS_PREFIX, enabled=True),
+            opts=ctx.opts(self, depends_on=[args.access_logs.policy]))
         web_firewall(self, ctx, alb.arn, args.log_kms_key_arn, LOG_RETENTION_DAYS)
         target_group = aws.lb.TargetGroup(
             ctx.name("tg"), name=bounded_name(ctx.name("tg"), _ELB_NAME_LIMIT), target_type="ip",

@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
-from infra.components.storefront_image import ContainerImage
+from infra.components.storefront_image import NOBODY, ContainerImage
 from infra.context import RegionContext
 
 STOREFRONT_SOURCE = Path(__file__).resolve().parents[2] / "storefront"
@@ -91,8 +91,9 @@ class StorefrontBuild(pulumi.ComponentResource):
             build_on_preview=False,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(repositories.values())))
         self.images = {
+            # The Dockerfile's USER, stated again so the task definition shows (and the gate checks) a non-root user.
             role: ContainerImage(image=pulumi.Output.concat(repository.repository_url, "@", image.digest),
-                                 repository_arn=repository.arn)
+                                 repository_arn=repository.arn, user=NOBODY)
             for role, repository in repositories.items()}
         self.register_outputs({"digest": image.digest, "tag": tag,
                                **{f"repository-{role}": r.repository_url for role, r in repositories.items()}})

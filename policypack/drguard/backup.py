@@ -4,11 +4,11 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Mapping, Optional
 
-from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, Severity, StackValidationArgs,
-                           StackValidationPolicy)
+from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs, Severity,
+                           StackValidationArgs, StackValidationPolicy)
 
-from drguard.common import (PRIMARY, arn_region, as_list, depends_through, dr_role, of_type, refers_to, resolved_tags,
-                            resource_region)
+from drguard.common import (PRIMARY, arn_region, as_list, depends_through, dr_role, label, number, of_type, refers_to,
+                            resolved_tags, resource_policy, resource_region)
 from drguard.frameworks import NIST, framework
 from drguard.vendor.drcore.tags import PURPOSE_TAG
 
@@ -19,6 +19,7 @@ SELECTION = "aws:backup/selection:Selection"
 CLUSTER = "aws:rds/cluster:Cluster"
 TABLE = "aws:dynamodb/table:Table"
 DEFAULT_MIN_RETENTION_FLOOR = 7
+DEFAULT_DATABASE_RETENTION_FLOOR = 7
 
 
 def _is_set(value: Any) -> bool:
@@ -179,4 +180,39 @@ plan_cross_region_copy = StackValidationPolicy(
     }),
 )
 
-POLICIES = [vault_lock_compliance, plan_cross_region_copy]
+# -- aurora-backup-retention ------------------------------------------------------------------------------------
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+
+
+def _database_backup_retention(args: ResourceValidationArgs) -> list[str]:
+    props = args.props
+    if args.resource_type == RDS_INSTANCE and str(props.get("engine") or "").startswith("aurora"):
+        return []  # an Aurora instance's backups are its cluster's
+    floor = args.get_config().get("minRetentionDays", DEFAULT_DATABASE_RETENTION_FLOOR)
+    days = number(props.get("backupRetentionPeriod"), 1.0 if args.resource_type == CLUSTER else 0.0)
+    if days < floor:
+        return [f"Database {label(args)} keeps automated backups {days:g} day(s) (backupRetentionPeriod), less than "
+                f"{floor}: point-in-time restore cannot reach back past that, so corruption found later is "
+                f"unrecoverable from them. Set backupRetentionPeriod to at least {floor} (Aurora allows up to 35); "
+                "a global database's secondary cluster needs it too, as it becomes the writer."]
+    return []
+
+
+aurora_backup_retention = resource_policy(
+    name="aurora-backup-retention",
+    description="Aurora clusters (every global-database member) and RDS instances keep automated backups at least "
+                "the configured number of days.",
+    types=(CLUSTER, RDS_INSTANCE),
+    check=_database_backup_retention,
+    severity=Severity.HIGH,
+    framework=framework(NIST, "CP-10(2)"),
+    remediation="Set backupRetentionPeriod on every aws:rds/cluster (primary and secondary members) and non-Aurora "
+                "aws:rds/instance to at least minRetentionDays (default 7; the stack's database.backupRetentionDays "
+                "is what the recovery model assumes).",
+    config_schema=PolicyConfigSchema(properties={"minRetentionDays": {
+        "type": "integer", "minimum": 1, "maximum": 35, "default": DEFAULT_DATABASE_RETENTION_FLOOR,
+        "description": "Fewest days of automated backups (the reach of point-in-time restore) a database keeps."}}),
+)
+
+POLICIES = [vault_lock_compliance, plan_cross_region_copy, aurora_backup_retention]

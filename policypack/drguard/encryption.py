@@ -1,6 +1,8 @@
 """Encryption at rest with customer-managed KMS keys (CMKs): one policy per data store here, plus the policies on
 the keys themselves (encryption_keys.py), which POLICIES includes.
 
+S3's default encryption is in s3_encryption.py.
+
 Every store must name a customer-managed key explicitly. A missing key means the service falls back to an
 AWS-owned or AWS-managed key (alias/aws/<service>), whose key policy the platform cannot control, which cannot be
 shared with the recovery Region and whose use cannot be revoked; so "not set" and "alias/aws/..." are both
@@ -13,15 +15,12 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from drguard import encryption_keys
-from drguard.common import as_list, is_true, label, of_type, resource_policy
+from drguard.common import as_list, is_true, label, resource_policy
 from drguard.frameworks import CIS, NIST, PCI, framework
-from drguard.s3_links import BUCKET_TYPES, bucket_name, bucket_targets
 
-SSE_CONFIG_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 DYNAMODB_TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 
@@ -44,7 +43,7 @@ def cmk_problem(key: Any, prop: str) -> Optional[str]:
     return None
 
 
-def _not_encrypted(subject: str, problems: list[str], fix: str,
+def not_encrypted(subject: str, problems: list[str], fix: str,
                    keys: str = "a customer-managed KMS key") -> list[str]:
     """The finding about `subject` when it has problems, else none."""
     if not problems:
@@ -78,74 +77,8 @@ def _single_key(prop: str, what: str, fix: str,
         problem = cmk_problem(args.props.get(prop), prop)
         if problem and note is not None:
             problem += note(args.props)
-        return _not_encrypted(f"{what} {label(args)}", [problem] if problem else [], fix)
+        return not_encrypted(f"{what} {label(args)}", [problem] if problem else [], fix)
     return check
-
-
-# --- S3 -------------------------------------------------------------------------------------------------------------
-
-def _sse_rule_problems(rules: list, where: str) -> list[str]:
-    if not rules:
-        return [f"{where} has no rules"]
-    problems = []
-    for index, rule in enumerate(rules):
-        default = rule.get("applyServerSideEncryptionByDefault") if isinstance(rule, Mapping) else None
-        if not isinstance(default, Mapping):
-            problems.append(f"{where} rule {index} has no applyServerSideEncryptionByDefault")
-            continue
-        algorithm = default.get("sseAlgorithm")
-        if algorithm not in ("aws:kms", "aws:kms:dsse"):
-            problems.append(f"{where} rule {index} uses sseAlgorithm {algorithm!r} instead of 'aws:kms' or "
-                            "'aws:kms:dsse'")
-            continue
-        problem = cmk_problem(default.get("kmsMasterKeyId"), "applyServerSideEncryptionByDefault.kmsMasterKeyId")
-        if problem:
-            problems.append(f"{where} rule {index}: {problem}")
-    return problems
-
-
-def _s3_kms(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    buckets = of_type(args.resources, *BUCKET_TYPES)
-    if not buckets:
-        return
-    configs = of_type(args.resources, *SSE_CONFIG_TYPES)
-    matched = bucket_targets(buckets, configs)
-    setting = ("rules[0].applyServerSideEncryptionByDefault = {sseAlgorithm: 'aws:kms', kmsMasterKeyId: "
-               "<customer-managed KMS key ARN>}")
-    for bucket in buckets:
-        name = bucket_name(bucket.props.get("bucket")) or bucket.name
-        problems: list[str] = []
-        found = matched[bucket.urn]
-        if found:
-            for config in found:
-                problems += _sse_rule_problems(as_list(config.props.get("rules")), f"encryption configuration "
-                                                                                   f"{config.name}")
-        else:
-            inline = bucket.props.get("serverSideEncryptionConfiguration")
-            if isinstance(inline, Mapping):
-                problems += _sse_rule_problems(as_list(inline.get("rule")), "inline serverSideEncryptionConfiguration")
-            else:
-                problems.append("no aws:s3/BucketServerSideEncryptionConfiguration targets it, so objects get "
-                                "only the default SSE-S3 (AES256) encryption")
-        fix = (f"set {setting} in that configuration" if found else
-               f"add an aws:s3/BucketServerSideEncryptionConfiguration with this bucket's name as `bucket` and "
-               f"{setting}")
-        for message in _not_encrypted(f"S3 bucket {label(bucket)} '{name}'", problems, fix):
-            report_violation(message, bucket.urn)
-
-
-s3_bucket_kms_encryption = StackValidationPolicy(
-    name="s3-bucket-kms-encryption",
-    description="Every S3 bucket has a default server-side encryption configuration using a customer-managed "
-                "KMS key (SSE-KMS or DSSE-KMS).",
-    validate=_s3_kms,
-    severity=Severity.HIGH,
-    framework=framework(PCI, "3.5.1"),
-    remediation_steps="Create an aws.s3.BucketServerSideEncryptionConfiguration whose `bucket` is the bucket's name "
-                      "and whose rules[0].applyServerSideEncryptionByDefault sets sseAlgorithm 'aws:kms' (or "
-                      "'aws:kms:dsse') and kmsMasterKeyId to the ARN of a customer-managed KMS key in the bucket's "
-                      "Region (not alias/aws/s3); set bucketKeyEnabled true to cut KMS request costs.",
-)
 
 
 # --- RDS ------------------------------------------------------------------------------------------------------------
@@ -155,7 +88,7 @@ def _rds(args: ResourceValidationArgs) -> list[str]:
     problems = _flag_and_key(args.props, "storageEncrypted", None if is_global else "kmsKeyId")
     fix = ("set storageEncrypted: true" if is_global
            else "set storageEncrypted: true and kmsKeyId to the ARN of a customer-managed KMS key in this Region")
-    return _not_encrypted(f"RDS storage of {label(args)}", problems, fix)
+    return not_encrypted(f"RDS storage of {label(args)}", problems, fix)
 
 
 rds_storage_encrypted_cmk = resource_policy(
@@ -191,7 +124,7 @@ def _dynamodb(args: ResourceValidationArgs) -> list[str]:
         if problem:
             problems.append(problem)
     problems += _replica_problems(props.get("replicas"), "kmsKeyArn", "regionName")
-    return _not_encrypted(f"DynamoDB table {label(args)}", problems,
+    return not_encrypted(f"DynamoDB table {label(args)}", problems,
                           "set serverSideEncryption {enabled: true, kmsKeyArn: <customer-managed key ARN>} and "
                           "kmsKeyArn on every replicas entry (the key's replica in that Region)",
                           keys="customer-managed KMS keys")
@@ -268,7 +201,7 @@ def _ebs(args: ResourceValidationArgs) -> list[str]:
             problems += _ebs_problems(root, "rootBlockDevice")
         for index, device in enumerate(as_list(props.get("ebsBlockDevices"))):
             problems += _ebs_problems(device, f"ebsBlockDevices[{index}]")
-    return _not_encrypted(f"EBS storage of {label(args)}", problems, "set encrypted: true and kmsKeyId to the ARN of "
+    return not_encrypted(f"EBS storage of {label(args)}", problems, "set encrypted: true and kmsKeyId to the ARN of "
                           "a customer-managed KMS key on every EBS volume")
 
 
@@ -308,7 +241,7 @@ def _secret(args: ResourceValidationArgs) -> list[str]:
     problem = cmk_problem(args.props.get("kmsKeyId"), "kmsKeyId")
     problems = [problem + " (the secret uses aws/secretsmanager)"] if problem else []
     problems += _replica_problems(args.props.get("replicas"), "kmsKeyId", "region")
-    return _not_encrypted(f"Secrets Manager secret {label(args)}", problems,
+    return not_encrypted(f"Secrets Manager secret {label(args)}", problems,
                           "set kmsKeyId, and kmsKeyId on every replicas entry (the key's replica in that Region), to "
                           "customer-managed KMS key ARNs", keys="customer-managed KMS keys")
 
@@ -352,7 +285,6 @@ cloudtrail_kms_encryption = resource_policy(
 )
 
 POLICIES = [
-    s3_bucket_kms_encryption,
     rds_storage_encrypted_cmk,
     dynamodb_table_cmk_encryption,
     sns_topic_kms_encryption,

@@ -3,13 +3,11 @@ to every AWS principal. The data-store policies are in encryption.py, whose POLI
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, Severity
 
-from drguard.common import as_list, is_true, label, resource_policy, statements
+from drguard.common import is_true, label, resource_policy
 from drguard.frameworks import CIS, PCI, framework
+from drguard.principals import describe, open_statements
 
 KMS_KEY = "aws:kms/key:Key"
 KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
@@ -55,50 +53,12 @@ DEFAULT_RESTRICTING_KEYS = ["aws:SourceAccount", "aws:PrincipalAccount", "aws:Pr
                             "kms:CallerAccount"]
 
 
-def _wildcard_principal(statement: Mapping[str, Any]) -> bool:
-    if "NotPrincipal" in statement:  # Allow + NotPrincipal grants everyone but the listed principals
-        return True
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, Mapping):
-        for kind, values in principal.items():
-            for value in as_list(values):
-                if isinstance(value, str) and (value.strip() == "*" or (kind == "AWS" and "*" in value)):
-                    return True
-    return False
-
-
-def _restricting_condition(statement: Mapping[str, Any], keys: set[str]) -> bool:
-    """The statement's Condition pins one of `keys` to concrete values with a positive, non-IfExists operator."""
-    condition = statement.get("Condition")
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, tests in condition.items():
-        op = str(operator)
-        if "Not" in op or op.endswith("IfExists") or op == "Null" or not isinstance(tests, Mapping):
-            continue
-        for key, values in tests.items():
-            listed = as_list(values)
-            concrete = [v for v in listed if isinstance(v, str) and v and "*" not in v and "?" not in v]
-            if str(key).lower() in keys and concrete and len(concrete) == len(listed):
-                return True
-    return False
-
-
 def _key_policy(args: ResourceValidationArgs) -> list[str]:
     configured = list(args.get_config().get("restrictingConditionKeys", DEFAULT_RESTRICTING_KEYS))
-    keys = {str(k).lower() for k in configured}
-    findings = []
-    for index, statement in enumerate(statements(args.props.get("policy"))):
-        if statement.get("Effect") != "Allow" or not _wildcard_principal(statement):
-            continue
-        if _restricting_condition(statement, keys):
-            continue
-        sid = statement.get("Sid")
-        actions = ", ".join(str(a) for a in as_list(statement.get("Action") or statement.get("NotAction")))
-        findings.append(f"statement {sid or index} allows a wildcard principal ({actions or 'no actions listed'}) "
-                        f"without a Condition pinning one of {', '.join(configured)}")
+    # The shared reading of "open to everyone" and "restricted by a condition" (principals.py).
+    findings = [f"{describe(index, statement)} allows a wildcard principal without a Condition pinning one of "
+                f"{', '.join(configured)}"
+                for index, statement in open_statements(args.props.get("policy"), configured)]
     if not findings:
         return []
     return [f"Key policy of {label(args)} is open to any AWS principal: {'; '.join(findings)}. Fix: name the "

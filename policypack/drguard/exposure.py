@@ -14,7 +14,10 @@ from drguard.s3_links import BUCKET_TYPES, configs_of, declared_name
 
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
-PUBLIC_CANNED_ACLS = ("public-read", "public-read-write")
+# Canned ACLs that grant a group outside the account: AllUsers (public-read, public-read-write) or
+# AuthenticatedUsers, meaning any AWS account (authenticated-read; compliance-policies'
+# aws-s3-bucket-disallow-public-read rejects it too). log-delivery-write grants only the S3 log delivery group.
+PUBLIC_CANNED_ACLS = ("public-read", "public-read-write", "authenticated-read")
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
 BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -29,6 +32,13 @@ def _public_grants(grants: Any) -> list[str]:
         if uri in PUBLIC_GRANTEES:
             found.append(uri.rsplit("/", 1)[-1])
     return found
+
+
+def _public_canned_acl(acl: Any) -> list[str]:
+    """The canned ACL, when it is one that grants outside the account (ACL names are matched case-insensitively)."""
+    if isinstance(acl, str) and acl.strip().lower() in PUBLIC_CANNED_ACLS:
+        return [acl.strip().lower()]
+    return []
 
 
 
@@ -49,14 +59,14 @@ def _public_access(args: StackValidationArgs, report_violation: ReportViolation)
                                  f"{', '.join(off)} unset or false: set {', '.join(f + ': true' for f in off)}.",
                                  block.urn)
         acl = bucket.props.get("acl")
-        public = ([acl] if acl in PUBLIC_CANNED_ACLS else []) + _public_grants(bucket.props.get("grants"))
+        public = _public_canned_acl(acl) + _public_grants(bucket.props.get("grants"))
         if public:
             report_violation(f"Bucket {label(bucket)} grants public access ({', '.join(public)}): remove acl/grants "
                              "or set acl: private.", bucket.urn)
     for acl_resource in of_type(resources, *BUCKET_ACLS):
         acl = acl_resource.props.get("acl")
         policy = acl_resource.props.get("accessControlPolicy")
-        public = ([acl] if acl in PUBLIC_CANNED_ACLS else []) + (
+        public = _public_canned_acl(acl) + (
             _public_grants(policy.get("grants")) if isinstance(policy, Mapping) else [])
         if public:
             report_violation(f"{label(acl_resource)} makes bucket {acl_resource.props.get('bucket')} public "
@@ -71,7 +81,8 @@ s3_public_access_blocked = StackValidationPolicy(
     severity=Severity.CRITICAL,
     remediation_steps="For each bucket add an aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock with bucket = "
                       "the bucket's name and blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
-                      "restrictPublicBuckets all true; set any aws:s3/bucketAcl acl to private and drop AllUsers / "
+                      "restrictPublicBuckets all true; replace a canned acl of public-read, public-read-write or "
+                      "authenticated-read (on the bucket or an aws:s3/bucketAcl) by private and drop AllUsers / "
                       "AuthenticatedUsers grants.",
     framework=framework(CIS, "2.1.4"),
 )

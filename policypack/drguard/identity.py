@@ -1,4 +1,4 @@
-"""Identity: no administrator wildcards in any policy a role can use, IAM authentication for Aurora."""
+"""Identity: no administrator wildcards in any policy a role can use, IAM authentication for every Aurora cluster."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from drguard.common import as_list, label, parse_json_text
+from drguard.common import as_list, is_true, label, statements
 from drguard.data_protection import RDS_CLUSTER
 from drguard.frameworks import CIS, NIST, framework
 
@@ -23,19 +23,38 @@ ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$
 ADMIN_ACTIONS = ("*", "*:*")
 
 
+def _administers(resource: str) -> bool:
+    """Every action on this resource is administrative: "*" itself, or any pattern ending in a wildcard
+    ("arn:aws:s3:::*", "arn:aws:s3:::bucket/*"), which cdk-nag's IAMPolicyNoStatementsWithAdminAccess (read in
+    cdklabs/cdk-nag src/rules/iam) treats as admin access too: every action, including the permission and deletion
+    ones, on everything that matches. An exact ARN ("arn:aws:s3:::bucket") is not: that is one resource's owner."""
+    return resource.strip().endswith("*")
+
+
 def _admin_statements(document: Any) -> list[str]:
-    """Sids (or positions) of Allow statements granting Action * on Resource *."""
-    document = parse_json_text(document)
-    if not isinstance(document, Mapping):
-        return []
+    """The Allow statements granting administrative access, each as its Sid (or position) and what it grants:
+    Action "*" (or "*:*"), or NotAction (every action but the listed ones), on "*", on a resource pattern ending in
+    a wildcard, or with NotResource (everything but the listed resources)."""
     found = []
-    for index, statement in enumerate(as_list(document.get("Statement"))):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+    for index, statement in enumerate(statements(document)):
+        if statement.get("Effect") != "Allow":
             continue
-        actions = [a.strip() for a in as_list(statement.get("Action")) if isinstance(a, str)]
         resources = [r.strip() for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-        if any(a in ADMIN_ACTIONS for a in actions) and "*" in resources:
-            found.append(str(statement.get("Sid") or f"Statement[{index}]"))
+        wildcards = [r for r in resources if _administers(r)]
+        if "NotResource" in statement:
+            wildcards = ["all but the NotResource"]
+        if not wildcards:
+            continue
+        if "NotAction" in statement:
+            excluded = [a.strip() for a in as_list(statement.get("NotAction")) if isinstance(a, str)]
+            if any(a in ADMIN_ACTIONS for a in excluded):
+                continue  # NotAction "*" leaves nothing to grant
+            granted = f"NotAction {', '.join(excluded) or '[]'} (every other action)"
+        elif any(a.strip() in ADMIN_ACTIONS for a in as_list(statement.get("Action")) if isinstance(a, str)):
+            granted = "Action *"
+        else:
+            continue
+        found.append(f"{statement.get('Sid') or f'Statement[{index}]'} ({granted} on {', '.join(wildcards)})")
     return found
 
 
@@ -43,17 +62,16 @@ def _wildcard_admin(args: ResourceValidationArgs, report_violation: ReportViolat
     props = args.props
     fix = "grant the specific actions on the specific resource ARNs the principal needs"
     if args.resource_type in POLICY_DOCUMENT_TYPES:
-        statements = _admin_statements(props.get("policy"))
-        if statements:
-            report_violation(f"{label(args)} allows Action '*' on Resource '*' in "
-                             f"{', '.join(statements)}: {fix}.", None)
+        grants = _admin_statements(props.get("policy"))
+        if grants:
+            report_violation(f"{label(args)} grants administrative access in {'; '.join(grants)}: {fix}.", None)
     elif args.resource_type == ROLE:
         for index, inline in enumerate(as_list(props.get("inlinePolicies"))):
             if isinstance(inline, Mapping):
-                statements = _admin_statements(inline.get("policy"))
-                if statements:
-                    report_violation(f"Role {args.name} inlinePolicies[{index}] ({inline.get('name')}) allows Action "
-                                     f"'*' on Resource '*' in {', '.join(statements)}: {fix}.", None)
+                grants = _admin_statements(inline.get("policy"))
+                if grants:
+                    report_violation(f"Role {args.name} inlinePolicies[{index}] ({inline.get('name')}) grants "
+                                     f"administrative access in {'; '.join(grants)}: {fix}.", None)
         for arn in as_list(props.get("managedPolicyArns")):
             if isinstance(arn, str) and ADMIN_POLICY.match(arn):
                 report_violation(f"Role {args.name} lists {arn} in managedPolicyArns: remove it and {fix}.", None)
@@ -66,34 +84,48 @@ def _wildcard_admin(args: ResourceValidationArgs, report_violation: ReportViolat
 
 iam_no_wildcard_admin = ResourceValidationPolicy(
     name="iam-no-wildcard-admin",
-    description="No IAM policy, inline policy or attachment grants full administrative access (Action * on "
-                "Resource *).",
+    description="No IAM policy, inline policy or attachment grants administrative access (Action * on Resource * "
+                "or on any resource pattern ending in a wildcard, NotAction on such resources, AdministratorAccess).",
     validate=_wildcard_admin,
     severity=Severity.CRITICAL,
-    remediation_steps="Replace Allow statements with Action '*' (or '*:*') and Resource '*' by the specific actions "
-                      "and resource ARNs needed, and remove attachments of arn:aws:iam::aws:policy/AdministratorAccess "
-                      "(policyArn or managedPolicyArns).",
+    remediation_steps="Replace Allow statements with Action '*' (or '*:*') on Resource '*', on a resource pattern "
+                      "ending in '*' (such as arn:aws:s3:::bucket/*) or with NotResource, and Allow statements with "
+                      "NotAction on such resources, by the specific actions and resource ARNs needed; remove "
+                      "attachments of arn:aws:iam::aws:policy/AdministratorAccess (policyArn or managedPolicyArns).",
     framework=framework(CIS, "1.16"),
 )
 
 
 # -- aurora-iam-authentication ----------------------------------------------------------------------------------
 
+def _is_aurora(engine: Any) -> bool:
+    """aurora, aurora-mysql, aurora-postgresql. A cluster without an engine is left out, as cdk-nag's
+    AuroraMySQLPostgresIAMAuth leaves it (pulumi-aws requires one); Multi-AZ DB clusters of mysql/postgres are not
+    Aurora."""
+    return isinstance(engine, str) and "aurora" in engine.strip().lower()
+
+
 def _iam_auth(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != RDS_CLUSTER or not args.props.get("masterUsername"):
+    # Every Aurora cluster, not only the one that sets masterUsername: a secondary member of a global database
+    # inherits its users from the primary and becomes the writer on failover, so it must accept the same IAM tokens.
+    if args.resource_type != RDS_CLUSTER or not _is_aurora(args.props.get("engine")):
         return
-    if args.props.get("iamDatabaseAuthenticationEnabled") is not True:
-        report_violation(f"Cluster {args.name} accepts only password logins: set "
+    if not is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
+        member = " (a global database member serves writes after a failover)" if args.props.get(
+            "globalClusterIdentifier") else ""
+        report_violation(f"Aurora cluster {args.name}{member} accepts only password logins: set "
                          "iamDatabaseAuthenticationEnabled: true so applications connect with IAM tokens.", None)
 
 
 aurora_iam_authentication = ResourceValidationPolicy(
     name="aurora-iam-authentication",
-    description="The primary Aurora cluster (the one with masterUsername) accepts IAM database authentication.",
+    description="Every Aurora cluster, primary or secondary member of a global database, accepts IAM database "
+                "authentication.",
     validate=_iam_auth,
     severity=Severity.MEDIUM,
-    remediation_steps="Set iamDatabaseAuthenticationEnabled: true on the aws:rds/cluster:Cluster that sets "
-                      "masterUsername, and grant rds-db:connect to the application role.",
+    remediation_steps="Set iamDatabaseAuthenticationEnabled: true on every aws:rds/cluster:Cluster whose engine is "
+                      "aurora, aurora-mysql or aurora-postgresql (the secondary clusters of a global database too), "
+                      "and grant rds-db:connect to the application role.",
     framework=framework(NIST, "IA-2"),
 )
 

@@ -20,6 +20,7 @@ from drguard.vendor.drcore.recovery_model import RecoveryParameters, assess, for
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ECS_SERVICE = "aws:ecs/service:Service"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
 REPLICATION_CONFIG = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
 ROUTE53_ALIAS_TTL_S = 60  # an alias record answers with the TTL of its target (ALB: 60 s)
@@ -153,12 +154,23 @@ def recovery_parameters(resources: list[PolicyResource]):
     sources["pitr_enabled"] = (f"pointInTimeRecovery not enabled on {', '.join(without_pitr)}" if without_pitr else
                                f"pointInTimeRecovery.enabled on all {len(tables)} aws:dynamodb/table")
 
+    # Aurora point-in-time restore reaches back as far as the automated backups: the shortest window of any cluster
+    # (AWS's default when backupRetentionPeriod is unset is 1 day).
+    clusters = of_type(resources, RDS_CLUSTER)
+    windows = {c.name: number(c.props.get("backupRetentionPeriod"), 1.0) for c in clusters}
+    retention = min(windows.values()) if windows else 1.0
+    shortest = min(windows, key=windows.get) if windows else None
+    sources["database_backup_retention_days"] = (
+        f"backupRetentionPeriod {retention:g} days on aws:rds/cluster {shortest} (the shortest of {len(windows)})"
+        if shortest else "no aws:rds/cluster: AWS's default of 1 day")
+
     return RecoveryParameters(
         health_check_interval_s=interval, health_check_failure_threshold=threshold,
         alarm_period_s=period, alarm_evaluation_periods=evaluations, dns_ttl_s=ttl,
         standby_capacity_fraction=fraction, warm_up_s=warm_up,
         primary_db_instances=len(instances[PRIMARY]), secondary_db_instances=len(instances[SECONDARY]),
-        s3_replication_time_control=rtc_on, pitr_enabled=not without_pitr, sources=sources)
+        s3_replication_time_control=rtc_on, pitr_enabled=not without_pitr,
+        database_backup_retention_days=retention, sources=sources)
 
 
 # Parameters an estimate depends on whose source its steps do not already name.
@@ -166,7 +178,7 @@ _ESTIMATE_INPUTS = {
     ("azLoss", "RTO"): ("primary_db_instances",),
     ("regionLoss", "RTO"): ("standby_capacity_fraction", "secondary_db_instances"),
     ("regionLoss", "RPO objects"): ("s3_replication_time_control",),
-    ("dataCorruption", "RPO transactional"): ("pitr_enabled",),
+    ("dataCorruption", "RPO transactional"): ("database_backup_retention_days",),
     ("dataCorruption", "RPO sessions"): ("pitr_enabled",),
 }
 

@@ -27,7 +27,7 @@ KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
 KMS_ALIAS = "aws:kms/alias:Alias"
 
 DEFAULT_REPLICATED_CLASSIFICATIONS = ["internal", "confidential", "restricted"]
-DEFAULT_EXEMPT_PURPOSES = ["access-logs", "audit-logs", "config-delivery"]
+DEFAULT_EXEMPT_PURPOSES = ["access-logs", "alb-access-logs", "audit-logs", "config-delivery"]
 
 
 # -- helpers of this area (not shared) ------------------------------------------------------------

@@ -86,6 +86,50 @@ def admin_role_policy(graph: Graph) -> str:
     return policy.urn
 
 
+def container_setting(name_part: str, key: str, value: Any) -> Callable[[Graph], str]:
+    """A mutation setting `key` on the first container of a task definition (containerDefinitions is JSON text)."""
+    def mutate(graph: Graph) -> str:
+        task = one(graph, "aws:ecs/taskDefinition:TaskDefinition", name_part)
+        containers = json.loads(task.inputs["containerDefinitions"])
+        containers[0][key] = value
+        task.inputs["containerDefinitions"] = json.dumps(containers)
+        return task.urn
+    return mutate
+
+
+def service_wildcard_role_policy(graph: Graph) -> str:
+    policy = one(graph, "aws:iam/rolePolicy:RolePolicy", "storefront-task-primary")
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"].append({"Sid": "AllOfS3", "Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]})
+    policy.inputs["policy"] = json.dumps(document)
+    return policy.urn
+
+
+def admin_over_bucket_objects(graph: Graph) -> str:
+    """Every action on every object of the media bucket: administrative over those objects, though not on "*"."""
+    policy = one(graph, "aws:iam/rolePolicy:RolePolicy", "storefront-task-primary")
+    media = one(graph, "aws:s3/bucket:Bucket", "media-primary").inputs["bucket"]
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"].append({"Sid": "AllOnMedia", "Effect": "Allow", "Action": "*",
+                                  "Resource": f"arn:aws:s3:::{media}/*"})
+    policy.inputs["policy"] = json.dumps(document)
+    return policy.urn
+
+
+def public_bucket_policy(graph: Graph) -> str:
+    policy = one(graph, "aws:s3/bucketPolicy:BucketPolicy", "media-policy-secondary")
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"].append({"Sid": "AnyoneReads", "Effect": "Allow", "Principal": {"AWS": ["*"]},
+                                  "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media/*"})
+    policy.inputs["policy"] = json.dumps(document)
+    return policy.urn
+
+
+def drop_secondary_waf_association(graph: Graph) -> str:
+    drop(graph, "aws:wafv2/webAclAssociation:WebAclAssociation", "waf-alb-secondary")
+    return one(graph, "aws:lb/loadBalancer:LoadBalancer", "alb-secondary").urn
+
+
 def drop_secondary_failover_record(graph: Graph) -> str:
     records = [r for r in graph.of_type("aws:route53/record:Record") if r.inputs.get("failoverRoutingPolicies")]
     secondary = [r for r in records if r.inputs["failoverRoutingPolicies"][0]["type"] == "SECONDARY"]
@@ -104,6 +148,29 @@ def slow_dns(graph: Graph) -> str:
     return ""
 
 
+def without_tls_statement(policy_type: str, name_part: str, reported_on: tuple[str, str]) -> Callable[[Graph], str]:
+    """A mutation dropping the statements that deny plain-HTTP requests from an SNS topic / SQS queue policy; the
+    finding names the topic or queue, which is what now accepts them."""
+    def mutate(graph: Graph) -> str:
+        policy = one(graph, policy_type, name_part)
+        document = json.loads(policy.inputs["policy"])
+        kept = [s for s in document["Statement"] if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+        assert len(kept) < len(document["Statement"]), f"{policy.name} has no TLS statement to drop"
+        document["Statement"] = kept
+        policy.inputs["policy"] = json.dumps(document)
+        return one(graph, *reported_on).urn
+    return mutate
+
+
+def provisioned_table(name_part: str) -> Callable[[Graph], str]:
+    """A mutation switching a table from on-demand to provisioned capacity with no auto scaling."""
+    def mutate(graph: Graph) -> str:
+        table = one(graph, "aws:dynamodb/table:Table", name_part)
+        table.inputs.update({"billingMode": "PROVISIONED", "readCapacity": 5, "writeCapacity": 5})
+        return table.urn
+    return mutate
+
+
 MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
     "strip bucket encryption": (remove("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                                        "media-encryption-primary"), "s3-bucket-kms-encryption"),
@@ -118,6 +185,24 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
                           "dynamodb-table-cmk-encryption"),
     "topic unencrypted": (set_input("aws:sns/topic:Topic", "secondary", "kmsMasterKeyId", ...),
                           "sns-topic-kms-encryption"),
+    "topic accepts plain HTTP": (without_tls_statement("aws:sns/topicPolicy:TopicPolicy", "alerts-policy-primary",
+                                                       reported_on=("aws:sns/topic:Topic", "alerts-primary")),
+                                 "sns-topic-tls-only"),
+    "queue accepts plain HTTP": (without_tls_statement("aws:sqs/queuePolicy:QueuePolicy", "failover-dead-letters",
+                                                       reported_on=("aws:sqs/queue:Queue", "failover-dead-letters")),
+                                 "sqs-queue-tls-only"),
+    "performance insights with AWS key": (set_input("aws:rds/clusterInstance:ClusterInstance", "aurora-1-secondary",
+                                                    "performanceInsightsKmsKeyId", "alias/aws/rds"),
+                                          "rds-performance-insights-cmk"),
+    "replica key bypasses lockout check": (set_input("aws:kms/replicaKey:ReplicaKey", "database",
+                                                     "bypassPolicyLockoutSafetyCheck", True),
+                                           "kms-key-no-lockout-bypass"),
+    "load balancer deletable": (set_input("aws:lb/loadBalancer:LoadBalancer", "alb-secondary",
+                                          "enableDeletionProtection", False), "alb-deletion-protection"),
+    "failover function drops failed events": (set_input("aws:lambda/function:Function", "failover",
+                                                        "deadLetterConfig", ...), "lambda-dead-letter-queue"),
+    "failover function unreserved": (set_input("aws:lambda/function:Function", "failover",
+                                               "reservedConcurrentExecutions", ...), "lambda-reserved-concurrency"),
     "log group unencrypted": (set_input("aws:cloudwatch/logGroup:LogGroup", "", "kmsKeyId", ...),
                               "cloudwatch-log-group-kms-encryption"),
     "secret with AWS key": (set_input("aws:secretsmanager/secret:Secret", "", "kmsKeyId", "alias/aws/secretsmanager"),
@@ -170,11 +255,61 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
     "secondary's Config rules dropped": (drop_secondary_config_rules, "config-rules-both-regions"),
     "SSH open to the world": (set_input("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-in-https-primary",
                                         "fromPort", 22), "security-group-no-public-ingress"),
+    "bucket readable by any AWS account": (set_input("aws:s3/bucket:Bucket", "exports-primary", "acl",
+                                                     "authenticated-read"), "s3-bucket-public-access-blocked"),
+    "standby Aurora without IAM auth": (set_input("aws:rds/cluster:Cluster", "secondary",
+                                                  "iamDatabaseAuthenticationEnabled", False),
+                                        "aurora-iam-authentication"),
+    "admin over a bucket's objects": (admin_over_bucket_objects, "iam-no-wildcard-admin"),
+    "SSE-KMS without a bucket key": (set_input(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "exports-encryption-secondary", "rules.0.bucketKeyEnabled", False,
+        reported_on=("aws:s3/bucket:Bucket", "exports-secondary")), "s3-bucket-kms-encryption"),
+    "role lists managed policies its attachments also manage": (set_input(
+        "aws:iam/role:Role", "backup-primary", "managedPolicyArns",
+        ["arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"],
+        reported_on=("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "backup-restore-primary")),
+        "iam-role-policy-management-conflict"),
+    "security group with inline and standalone ingress": (set_input(
+        "aws:ec2/securityGroup:SecurityGroup", "sg-database-secondary", "ingress",
+        [{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.1.0.0/16"]}],
+        reported_on=("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "database-in-app-secondary")),
+        "security-group-rule-management-conflict"),
     "aurora deletable": (set_input("aws:rds/cluster:Cluster", "secondary", "deletionProtection", False),
                          "database-deletion-protection"),
     "wildcard admin policy": (admin_role_policy, "iam-no-wildcard-admin"),
+    "privileged container": (container_setting("storefront-primary", "privileged", True),
+                             "ecs-container-not-privileged"),
+    "container runs as root": (container_setting("db-bootstrap", "user", "0:999"), "ecs-container-non-root-user"),
+    "writable root filesystem": (container_setting("storefront-secondary", "readonlyRootFilesystem", False),
+                                 "ecs-container-readonly-root-filesystem"),
+    "task shares host PID namespace": (set_input("aws:ecs/taskDefinition:TaskDefinition", "storefront-primary",
+                                                 "pidMode", "host"), "ecs-task-no-host-namespaces"),
+    "service-wide wildcard": (service_wildcard_role_policy, "iam-no-service-wildcard-on-all-resources"),
+    "AWS-managed power user attached": (set_input("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                                                  "config-recorder-managed-primary", "policyArn",
+                                                  "arn:aws:iam::aws:policy/PowerUserAccess"),
+                                        "iam-no-aws-managed-admin-policies"),
+    "secret neither rotates nor says why": (set_input("aws:secretsmanager/secret:Secret", "secret-app", "tags",
+                                                      {"DataClassification": "restricted"}),
+                                            "secretsmanager-secret-rotation"),
     "public access allowed": (set_input("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "media",
                                         "restrictPublicBuckets", False), "s3-bucket-public-access-blocked"),
+    "bucket policy open to everyone": (public_bucket_policy, "s3-bucket-policy-no-public-principal"),
+    "any SNS topic may invoke the failover function": (
+        set_input("aws:lambda/permission:Permission", "failover-from-health-alarms", "sourceArn", ...),
+        "lambda-permission-restricted-source"),
+    "public Aurora reader": (set_input("aws:rds/clusterInstance:ClusterInstance", "aurora-1-secondary",
+                                       "publiclyAccessible", True), "rds-instance-not-public"),
+    "default security group egress": (set_input("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                                                "sg-default-primary", "egress",
+                                                [{"protocol": "-1", "fromPort": 0, "toPort": 0,
+                                                  "cidrBlocks": ["0.0.0.0/0"]}]),
+                                      "vpc-default-security-group-closed"),
+    "private subnet maps public IPs": (set_input("aws:ec2/subnet:Subnet", "subnet-private-az1-primary",
+                                                 "mapPublicIpOnLaunch", True),
+                                       "subnet-no-public-ip-outside-public-tier"),
+    "ALB without WAF": (drop_secondary_waf_association, "alb-internet-facing-waf"),
     "no secondary failover record": (drop_secondary_failover_record, "route53-failover-pair"),
     "DNS cached for an hour": (slow_dns, "rto-rpo-achievable"),
     "PITR off": (set_input("aws:dynamodb/table:Table", "carts", "pointInTimeRecovery.enabled", False),
@@ -182,6 +317,44 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
     "versioning suspended": (set_input("aws:s3/bucketVersioning:BucketVersioning", "media-versioning-primary",
                                        "versioningConfiguration.status", "Suspended"), "s3-bucket-versioning-enabled"),
     "access logging removed": (remove("aws:s3/bucketLogging:BucketLogging", "exports"), "s3-bucket-access-logging"),
+    "ALB access logs off": (set_input("aws:lb/loadBalancer:LoadBalancer", "alb-secondary", "accessLogs.enabled", False),
+                            "alb-access-logging"),
+    "data bucket on S3-managed keys": (set_input(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "media-encryption-primary", "rules.0.applyServerSideEncryptionByDefault", {"sseAlgorithm": "AES256"},
+        reported_on=("aws:s3/bucket:Bucket", "media-primary")), "s3-bucket-kms-encryption"),
+    "flow log removed": (remove("aws:ec2/flowLog:FlowLog", "secondary"), "vpc-flow-logs-enabled"),
+    "WAF logging removed": (remove("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "primary"),
+                            "waf-logging-enabled"),
+    "container output discarded": (container_setting("storefront-primary", "logConfiguration", {"logDriver": "none"}),
+                                   "ecs-container-logging"),
+    "log group kept a week": (set_input("aws:cloudwatch/logGroup:LogGroup", "storefront-logs-secondary",
+                                        "retentionInDays", 7), "log-group-retention"),
+    "standby keeps a day of backups": (set_input("aws:rds/cluster:Cluster", "secondary", "backupRetentionPeriod", 1),
+                                       "aurora-backup-retention"),
+    "standby Aurora exports no logs": (set_input("aws:rds/cluster:Cluster", "secondary", "enabledCloudwatchLogsExports",
+                                                 []), "aurora-log-exports"),
     "IAM auth off": (set_input("aws:rds/cluster:Cluster", "primary", "iamDatabaseAuthenticationEnabled", False),
                      "aurora-iam-authentication"),
+    "mutable image tags": (set_input("aws:ecr/repository:Repository", "secondary", "imageTagMutability", "MUTABLE"),
+                           "ecr-repository-hardened"),
+    "security group described by the default": (set_input("aws:ec2/securityGroup:SecurityGroup", "sg-database-primary",
+                                                          "description", "Managed by Pulumi"), "resource-descriptions"),
+    "failover function untraced": (set_input("aws:lambda/function:Function", "failover", "tracingConfig.mode",
+                                             "PassThrough"), "lambda-tracing-active"),
+    "ALB forwards invalid headers": (set_input("aws:lb/loadBalancer:LoadBalancer", "alb-primary",
+                                               "dropInvalidHeaderFields", False), "alb-drop-invalid-headers"),
+    "standby reader unmonitored": (set_input("aws:rds/clusterInstance:ClusterInstance", "aurora-1-secondary",
+                                             "monitoringInterval", 0), "rds-enhanced-monitoring"),
+    "engine fixes held back": (set_input("aws:rds/clusterInstance:ClusterInstance", "aurora-2-primary",
+                                         "autoMinorVersionUpgrade", False), "rds-auto-minor-version-upgrade"),
+    "container insights off": (set_input("aws:ecs/cluster:Cluster", "cluster-secondary", "settings",
+                                         [{"name": "containerInsights", "value": "disabled"}]),
+                               "ecs-container-insights"),
+    "alarm notifies nobody": (set_input("aws:cloudwatch/metricAlarm:MetricAlarm", "aurora-rpo-lag", "actionsEnabled",
+                                        False), "cloudwatch-alarm-actions"),
+    "provisioned table without scaling": (provisioned_table("carts"), "dynamodb-capacity-scaling"),
+    "dead-letter queue orphaned": (set_input("aws:lambda/function:Function", "failover", "deadLetterConfig", ...,
+                                             reported_on=("aws:sqs/queue:Queue", "failover-dead-letters")),
+                                   "sqs-queue-dead-letter"),
 }

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support.architecture import (BUCKET, CHANNEL, CONFIG_RULE, DB_CLUSTER, DB_INSTANCE, DYNAMODB_TAG, EDITED,
-                                        KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER, RECORDER_STATUS, ROLE, ROLES,
-                                        SECONDARY, SELECTION, STACKS, TABLE, TRAIL, arn_region, only, resolved_tags,
-                                        stack)
+                                        KMS_KEY, KMS_REPLICA, LOG_GROUP, PRIMARY, RECORDER, RECORDER_STATUS, ROLE,
+                                        ROLES, SECONDARY, SELECTION, STACKS, TABLE, TRAIL, arn_region, only,
+                                        resolved_tags, stack)
 
 
 # -- audit -------------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def test_the_platform_is_compliant_with_its_own_bucket_rules(name, identifier):
         assert tagged == configured, f"{bucket.name}: tagged {tagged}, configured {configured}"
         if not tagged:  # a log or audit record of its own region, or data the stack chose not to replicate
             tags = resolved_tags(s, bucket)
-            assert tags["Purpose"] in ("access-logs", "audit-logs", "config-delivery") or (
+            assert tags["Purpose"] in ("access-logs", "alb-access-logs", "audit-logs", "config-delivery") or (
                 key == "Replication" and tags["DataClassification"] not in s.config.data.replicated_classifications), \
                 bucket.name
 
@@ -137,3 +137,24 @@ def test_the_multi_az_cluster_rule_judges_the_writers_cluster_which_spans_zones(
     for cluster in s.of(DB_CLUSTER):
         if resolved_tags(s, cluster)["DRRole"] == PRIMARY:
             assert len(s.referring(DB_INSTANCE, cluster, "clusterIdentifier")) >= 2, cluster.name
+
+
+SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_kms_bucket_rule_judges_exactly_the_buckets_with_a_customer_managed_key(name):
+    # S3_DEFAULT_ENCRYPTION_KMS is scoped to the tag; the buckets left out are the load balancers' log buckets, which
+    # use SSE-S3 because Elastic Load Balancing delivers to nothing else, and which a load balancer logs to.
+    s = stack(name)
+    rules = [r for r in s.of(CONFIG_RULE) if r.inputs["source"]["sourceIdentifier"] == "S3_DEFAULT_ENCRYPTION_KMS"]
+    assert len(rules) == 2
+    assert all(r.inputs.get("scope") == {"tagKey": "Encryption", "tagValue": "customer-managed-key"} for r in rules)
+    algorithms = {c.inputs["bucket"]: c.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"]
+                  for c in s.of(SSE_CONFIG)}
+    logged_to = {lb.inputs["accessLogs"]["bucket"] for lb in s.of("aws:lb/loadBalancer:LoadBalancer")}
+    for bucket in s.of(BUCKET):
+        tagged = resolved_tags(s, bucket).get("Encryption") == "customer-managed-key"
+        assert tagged == (algorithms[bucket.inputs["bucket"]] == "aws:kms"), bucket.name
+        if not tagged:
+            assert resolved_tags(s, bucket)["Purpose"] == "alb-access-logs" and bucket.inputs["bucket"] in logged_to

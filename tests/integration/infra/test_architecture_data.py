@@ -15,9 +15,9 @@ from drcore.tags import DATA_CLASSIFICATION_TAG, DR_ROLE_TAG, REQUIRED_TAG_KEYS
 from drkit.graph.mocks import ACCOUNT_ID
 from drkit.graph.resource_graph import Resource
 from tests.support.architecture import (BUCKET, DB_CLUSTER, DB_INSTANCE, DYNAMODB_TAG, KMS_KEY, KMS_REPLICA, PLAN,
-                                        PRIMARY, ROLES, SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL, VAULT,
-                                        VAULT_LOCK, Stack, arn_region, control_tables, data_bucket, data_tables, only,
-                                        resolved_tags, stack, store_key)
+                                        PRIMARY, ROLES, SECONDARY, SECRET, SELECTION, STACKS, TABLE, TOPIC, TRAIL,
+                                        VAULT, VAULT_LOCK, Stack, arn_region, control_tables, data_bucket, data_tables,
+                                        only, resolved_tags, stack, store_key)
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
@@ -79,7 +79,7 @@ def _attached(s: Stack, type_token: str, bucket: Resource) -> Resource:
 
 
 @pytest.mark.parametrize("name", STACKS)
-def test_every_bucket_is_versioned_kms_encrypted_private_and_tls_only(name):
+def test_every_bucket_is_versioned_encrypted_private_and_tls_only_with_a_kms_key_but_the_alb_logs(name):
     s = stack(name)
     buckets = s.of(BUCKET)
     assert len(buckets) >= 2 * len(s.config.data.buckets)
@@ -89,8 +89,12 @@ def test_every_bucket_is_versioned_kms_encrypted_private_and_tls_only(name):
         encryption = _attached(s, ENCRYPTION, bucket)
         rules = encryption.inputs.get("rules") or []
         assert rules, bucket.name
+        load_balancer_logs = resolved_tags(s, bucket).get("Purpose") == "alb-access-logs"
         for rule in rules:
             default = rule.get("applyServerSideEncryptionByDefault") or {}
+            if load_balancer_logs:  # ELB delivers access logs only with S3-managed keys
+                assert default.get("sseAlgorithm") == "AES256", bucket.name
+                continue
             assert default.get("sseAlgorithm") == "aws:kms", bucket.name
             key_arn = default.get("kmsMasterKeyId")
             assert arn_region(key_arn) == s.region(bucket), f"{bucket.name} encrypted with a key in another region"

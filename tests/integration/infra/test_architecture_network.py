@@ -1,13 +1,19 @@
-"""Network exposure in the real program's resource graph: only HTTPS on the load balancers is open to the world."""
+"""Network exposure in the real program's resource graph: only HTTPS on the load balancers is open to the world, and
+the load balancers log every request."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from drkit.graph.mocks import ACCOUNT_ID
 from drkit.graph.resource_graph import Resource
-from tests.support.architecture import (ALB, DEFAULT_SECURITY_GROUP, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP, STACKS,
-                                        WORLD, Stack, stack)
+from tests.support.architecture import (ALB, BUCKET, DEFAULT_SECURITY_GROUP, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP,
+                                        STACKS, WORLD, Stack, stack)
+
+SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 
 
 # -- network exposure --------------------------------------------------------------------------------
@@ -58,3 +64,22 @@ def test_each_load_balancer_accepts_https_from_the_internet(name):
         groups = {sg.urn for sg in s.refs(alb, "securityGroups", SECURITY_GROUP)}
         assert groups & open_groups, f"{alb.name}: no security group lets clients reach 443"
         assert alb.inputs.get("internal") is False and alb.inputs.get("loadBalancerType") == "application"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_each_load_balancer_logs_to_its_own_regions_sse_s3_bucket_that_elb_may_write(name):
+    s = stack(name)
+    buckets = {b.inputs["bucket"]: b for b in s.of(BUCKET)}
+    for alb in s.of(ALB):
+        logs = alb.inputs.get("accessLogs") or {}
+        assert logs.get("enabled") is True, f"{alb.name} writes no access logs"
+        bucket = buckets[logs["bucket"]]
+        assert s.region(bucket) == s.region(alb), "ELB delivers only to a bucket in its own region"
+        [encryption] = [c for c in s.of(SSE_CONFIG) if c.inputs["bucket"] == logs["bucket"]]
+        assert encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+        [policy] = [p for p in s.of(BUCKET_POLICY) if p.inputs["bucket"] == logs["bucket"]]
+        [delivery] = [st for st in json.loads(policy.inputs["policy"])["Statement"]
+                      if st.get("Sid") == "LoadBalancerAccessLogsDelivery"]
+        assert delivery["Effect"] == "Allow" and delivery["Action"] == "s3:PutObject"
+        assert delivery["Resource"].endswith(f"/{logs['prefix']}/AWSLogs/{ACCOUNT_ID}/*")
+        assert policy.urn in alb.dependencies, "logging is switched on only once ELB may write"

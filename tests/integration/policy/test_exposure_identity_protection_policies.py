@@ -121,8 +121,8 @@ def build_graph():
         "clusterIdentifier": "db-primary", "engine": "aurora-postgresql", "masterUsername": "admin",
         "deletionProtection": True, "iamDatabaseAuthenticationEnabled": True})
     g.add("aws:rds/cluster:Cluster", "good-secondary-cluster", {
-        "clusterIdentifier": "db-secondary", "engine": "aurora-postgresql", "deletionProtection": True},
-        role="secondary")
+        "clusterIdentifier": "db-secondary", "engine": "aurora-postgresql", "deletionProtection": True,
+        "iamDatabaseAuthenticationEnabled": True}, role="secondary")
     g.add("aws:rds/cluster:Cluster", "bad-cluster-unprotected", {
         "clusterIdentifier": "db-other", "engine": "aurora-postgresql", "deletionProtection": False})
     g.add("aws:rds/cluster:Cluster", "bad-cluster-no-iam-auth", {
@@ -288,5 +288,6 @@ def test_iam_auth(result):
     check(result, IAM_AUTH, "bad-cluster-no-iam-auth", "good-cluster")
 
 
-def test_iam_auth_ignores_clusters_without_master_username(result):
-    assert "good-secondary-cluster" not in violated(result, IAM_AUTH)
+def test_iam_auth_checks_clusters_without_master_username(result):
+    # secondary members too (test_generalised_policies.py has the failing shapes)
+    check(result, IAM_AUTH, "bad-cluster-unprotected", "good-secondary-cluster")

@@ -29,6 +29,25 @@ EXPECTED_POLICIES = {
     "s3-bucket-public-access-blocked", "s3-bucket-tls-only", "s3-bucket-versioning-enabled",
     "secretsmanager-secret-cmk-encryption", "secretsmanager-secret-replicated", "security-group-no-public-ingress",
     "sns-topic-kms-encryption", "sqs-queue-kms-encryption",
+    # containers, IAM scope and secret rotation
+    "ecs-container-not-privileged", "ecs-container-non-root-user", "ecs-container-readonly-root-filesystem",
+    "ecs-task-no-host-namespaces", "iam-no-service-wildcard-on-all-resources", "iam-no-aws-managed-admin-policies",
+    "secretsmanager-secret-rotation",
+    # public exposure
+    "s3-bucket-policy-no-public-principal", "lambda-permission-restricted-source", "rds-instance-not-public",
+    "vpc-default-security-group-closed", "subnet-no-public-ip-outside-public-tier", "alb-internet-facing-waf",
+    # activity logs
+    "alb-access-logging", "vpc-flow-logs-enabled", "waf-logging-enabled", "ecs-container-logging",
+    "log-group-retention", "aurora-log-exports", "aurora-backup-retention",
+    # transit, at rest and failover resilience
+    "sns-topic-tls-only", "sqs-queue-tls-only", "rds-performance-insights-cmk", "kms-key-no-lockout-bypass",
+    "alb-deletion-protection", "lambda-dead-letter-queue", "lambda-reserved-concurrency",
+    # service baselines
+    "ecr-repository-hardened", "resource-descriptions", "lambda-tracing-active", "alb-drop-invalid-headers",
+    "rds-enhanced-monitoring", "rds-auto-minor-version-upgrade", "ecs-container-insights", "cloudwatch-alarm-actions",
+    "dynamodb-capacity-scaling", "sqs-queue-dead-letter",
+    # management conflicts
+    "iam-role-policy-management-conflict", "security-group-rule-management-conflict",
 }
 
 

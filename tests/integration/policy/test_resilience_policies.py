@@ -50,8 +50,12 @@ def record(g, name, kind, dns_name, health_check_id=None, alias=True, ttl=None):
     return urn
 
 
-def platform(g, *, secondary_desired=3, secondary_instances=1, primary_instances=2, rtc=True, pitr=True):
+def platform(g, *, secondary_desired=3, secondary_instances=1, primary_instances=2, rtc=True, pitr=True,
+             secondary_retention=35):
     """The parts of a DR deployment the recovery estimate reads."""
+    g.add("aws:rds/cluster:Cluster", "db-primary", {"clusterIdentifier": "db-primary", "backupRetentionPeriod": 35})
+    g.add("aws:rds/cluster:Cluster", "db-secondary", {"clusterIdentifier": "db-secondary",
+                                                      "backupRetentionPeriod": secondary_retention}, role="secondary")
     g.add("aws:ecs/service:Service", "svc-primary", {"name": "svc-primary", "desiredCount": 6,
                                                      "healthCheckGracePeriodSeconds": 90})
     if secondary_desired is not None:
@@ -135,7 +139,8 @@ def degraded_result():
     health_check(g, "hc-standby")
     record(g, "primary", "PRIMARY", "www.example.com", check_id("hc-slow"), alias=False, ttl=300)
     record(g, "secondary", "SECONDARY", "www.example.com", check_id("hc-standby"))
-    platform(g, secondary_desired=None, secondary_instances=0, primary_instances=1, rtc=False, pitr=False)
+    platform(g, secondary_desired=None, secondary_instances=0, primary_instances=1, rtc=False, pitr=False,
+             secondary_retention=0)
     # a health check id only the deployment will know: the pair check cannot run during preview
     record(g, "later-secondary", "SECONDARY", "later.example.com", UNKNOWN)
     targets = {**MET_TARGETS, "meteorStrike": {"rtoMinutes": 1}}
@@ -229,6 +234,9 @@ def test_rto_rpo_estimates_from_a_degraded_graph(degraded_result):
                and "adding the first instance" in m for m in found)
     assert any("regionLoss RPO objects estimate 24.0 h" in m for m in found)
     assert any("dataCorruption RPO sessions estimate 24.0 h" in m for m in found)
+    # Aurora's restore window is the clusters' backup retention, not DynamoDB's PITR flag: the standby keeps none.
+    assert any("dataCorruption RPO transactional estimate unbounded" in m and "backupRetentionPeriod 0" in m
+               and "db-secondary" in m for m in found)
     assert any("meteorStrike" in m for m in found)
     assert not any("regionLoss RPO transactional" in m for m in found)
 

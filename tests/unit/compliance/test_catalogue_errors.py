@@ -124,10 +124,11 @@ CASES = {
                                        ["rules.S3_BUCKET_VERSIONING_ENABLED", "AWS::RDS::DBCluster",
                                         "AWS::S3::Bucket"]),
     "pack rule accounted for nowhere": (
-        PACKS, lambda d: d["notDeployed"].pop("ELB_LOGGING_ENABLED"),
-        ["conformance-packs.yaml", "ELB_LOGGING_ENABLED", "is in none of deployed", "exactly one"]),
+        PACKS, lambda d: d["notDeployed"].pop("NACL_NO_UNRESTRICTED_SSH_RDP"),
+        ["conformance-packs.yaml", "NACL_NO_UNRESTRICTED_SSH_RDP", "is in none of deployed", "exactly one"]),
     "pack rule excluded without a reason": (
-        PACKS, not_deployed("ELB_LOGGING_ENABLED", "n/a"), ["notDeployed.ELB_LOGGING_ENABLED", "no real reason"]),
+        PACKS, not_deployed("NACL_NO_UNRESTRICTED_SSH_RDP", "n/a"),
+        ["notDeployed.NACL_NO_UNRESTRICTED_SSH_RDP", "no real reason"]),
     "pack rule excluded that is deployed": (
         PACKS, not_deployed("BACKUP_RECOVERY_POINT_ENCRYPTED"),
         ["BACKUP_RECOVERY_POINT_ENCRYPTED", "deployed and notDeployed", "exactly one"]),
@@ -135,8 +136,9 @@ CASES = {
         PACKS, moved_to_nothing_to_evaluate("GUARDDUTY_ENABLED_CENTRALIZED"),
         ["nothingToEvaluate: GUARDDUTY_ENABLED_CENTRALIZED", "evaluates the account"]),
     "reason relying on a rule that is not deployed": (
-        PACKS, not_deployed("ELB_LOGGING_ENABLED", "S3_BUCKET_DEFAULT_LOCK_ENABLED keeps the logs, so it is covered."),
-        ["notDeployed.ELB_LOGGING_ENABLED", "cites S3_BUCKET_DEFAULT_LOCK_ENABLED", "not deployed"]),
+        PACKS, not_deployed("NACL_NO_UNRESTRICTED_SSH_RDP",
+                            "S3_BUCKET_DEFAULT_LOCK_ENABLED keeps the logs, so it is covered."),
+        ["notDeployed.NACL_NO_UNRESTRICTED_SSH_RDP", "cites S3_BUCKET_DEFAULT_LOCK_ENABLED", "not deployed"]),
     "reason for a rule no pack holds": (
         PACKS, not_deployed("ALB_DESYNC_MODE_CHECK"), ["notDeployed: ALB_DESYNC_MODE_CHECK is in no pack"]),
     "pack rule that is not a managed rule": (

@@ -10,6 +10,8 @@ or restore mechanism. Every figure carries its source. The same functions serve
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -57,7 +59,10 @@ class RecoveryParameters:
     primary_db_instances: int
     secondary_db_instances: int
     s3_replication_time_control: bool = True
-    pitr_enabled: bool = True
+    pitr_enabled: bool = True  # point-in-time recovery on every DynamoDB table (the sessions tier)
+    # Aurora's automated backups, which point-in-time restore reads: the fewest days any cluster keeps (a promoted
+    # secondary becomes the writer, so its own setting counts). 0 would mean no automated backups at all.
+    database_backup_retention_days: float = 1.0
     # How long a person takes to approve an unplanned failover (automation.approvalMinutes); 0 when the function
     # fails over on its own (automation.unplannedFailover: automatic) or the setting is unknown (the policy pack).
     approval_s: float = 0.0
@@ -96,6 +101,8 @@ class Estimate:
 
 
 def format_duration(seconds: float) -> str:
+    if math.isinf(seconds):
+        return "unbounded"
     if seconds < 120:
         return f"{seconds:g} s"
     if seconds < 7200:
@@ -164,8 +171,12 @@ def rpo_by_tier(p: RecoveryParameters, disruption: str) -> dict[str, tuple[float
     if disruption == "regionLoss":
         s3 = S3_RTC_S if p.s3_replication_time_control else S3_CRR_NO_RTC_S
         return {"transactional": AURORA_GLOBAL_LAG_S, "sessions": DYNAMODB_GLOBAL_LAG_S, "objects": s3}
-    pitr = PITR_LAG_S if p.pitr_enabled else (86400, "no point-in-time recovery: daily backup, budget 24 h")
-    return {"transactional": pitr, "sessions": pitr, "objects": S3_VERSION_RESTORE_S}
+    sessions = PITR_LAG_S if p.pitr_enabled else (86400, "no point-in-time recovery: daily backup, budget 24 h")
+    days = p.database_backup_retention_days
+    transactional = ((PITR_LAG_S[0], f"{PITR_LAG_S[1]}, for corruption found within {days:g} days "
+                                     "(Aurora backupRetentionPeriod)") if days >= 1 else
+                     (math.inf, "no automated Aurora backups (backupRetentionPeriod 0): nothing to restore from"))
+    return {"transactional": transactional, "sessions": sessions, "objects": S3_VERSION_RESTORE_S}
 
 
 _RTO_FIXES = {
@@ -200,6 +211,7 @@ def assess(config_or_params, targets: Mapping | None = None) -> list[Estimate]:
             estimates.append(Estimate(
                 disruption, f"RPO {tier}", seconds, target.rpo_seconds[tier], (Step("replication", seconds, source),),
                 f"recoveryTargets.{disruption}.rpoSeconds.{tier}",
+                f"no target can be met, fix the setting: {source}" if math.isinf(seconds) else
                 f"raise the target to at least {seconds:g} s: {source}"))
     return estimates
 
@@ -215,6 +227,7 @@ def parameters_from_config(config) -> RecoveryParameters:
         warm_up_s=config.compute.warm_up_seconds,
         primary_db_instances=config.database.primary_instances,
         secondary_db_instances=config.database.secondary_instances,
+        database_backup_retention_days=config.database.backup_retention_days,
         approval_s=(config.automation.approval_minutes * 60 + AUTOMATION_SCHEDULE_S[0]
                     if config.automation.unplanned_failover == "approval" else 0.0),
     )

@@ -16,6 +16,13 @@ REPLICATION_TAG, REPLICATED = "Replication", "cross-region"
 # On buckets whose server access logs go to their region's log bucket: S3_BUCKET_LOGGING_ENABLED is scoped to it,
 # since a log bucket cannot log to itself (S3 would log its own log deliveries, without end).
 ACCESS_LOGS_TAG, ACCESS_LOGGED = "AccessLogs", "delivered"
+# On buckets encrypted with a customer-managed KMS key: S3_DEFAULT_ENCRYPTION_KMS is scoped to it, since the load
+# balancers' access-log buckets can only use S3-managed keys (S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED covers all).
+ENCRYPTION_TAG, CUSTOMER_MANAGED_KEY = "Encryption", "customer-managed-key"
+# On a secret that cannot rotate in Secrets Manager: why, as one of the reasons the policy pack accepts
+# (secretsmanager-secret-rotation, which explains each).
+ROTATION_EXEMPTION_TAG = "RotationExemption"
+AURORA_GLOBAL_DATABASE_MASTER, THIRD_PARTY_ISSUED = "aurora-global-database-master", "third-party-issued"
 
 REQUIRED_TAG_KEYS = (PROJECT_TAG, ENVIRONMENT_TAG, OWNER_TAG, COST_CENTER_TAG, DATA_CLASSIFICATION_TAG, DR_ROLE_TAG)
 # Tag values the stack config must supply; the program derives the rest per region and resource.
