@@ -17,6 +17,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -55,8 +56,36 @@ def missing_reason() -> str | None:
     return None
 
 
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LISTEN_PORTS_BELOW_EPHEMERAL = 12000  # how many ports under the kernel's ephemeral range listeners are chosen from
+
+
+def ephemeral_port_range() -> tuple[int, int]:
+    """The ports the kernel gives outgoing connections (and bind to port 0): Linux's default when unreadable."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A loopback port free now, below the kernel's ephemeral range.
+
+    Servers here are stopped and started again on their own port (a failback restarts the old primary as a
+    standby; clients keep the port they were given). A port from the ephemeral range (what binding to port 0 gives)
+    can meanwhile be taken by any outgoing connection, and the restart then fails with "could not create listen
+    socket"; outgoing connections never take a port below the range."""
+    low, _ = ephemeral_port_range()
+    candidates = list(range(max(1024, low - _LISTEN_PORTS_BELOW_EPHEMERAL), low))
+    for port in random.sample(candidates, min(64, len(candidates))):
+        with socket.socket() as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # everything below the range taken: any free port, as before
         sock.bind((LOOPBACK, 0))
         return sock.getsockname()[1]
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from drkit.emulation.link import LatencyLink
-from drkit.emulation.postgres import PostgresPair, missing_reason
+from drkit.emulation.postgres import PostgresPair, ephemeral_port_range, free_port, missing_reason
 
 
 @pytest.fixture
@@ -92,3 +92,29 @@ def test_the_link_delays_each_way_and_can_be_cut():
     finally:
         link.close()
         server.close()
+
+
+def test_servers_listen_below_the_ephemeral_range_so_no_outgoing_connection_can_take_their_port():
+    # A failback restarts a server on its own port; a port from the ephemeral range may be taken by then by any
+    # client connection (seen: "could not create listen socket"). The kernel never gives those out below the range.
+    low, _ = ephemeral_port_range()
+    ports = {free_port() for _ in range(20)}
+    assert all(1024 <= port < low for port in ports), sorted(ports)
+
+
+
+def test_a_port_below_the_range_that_is_taken_is_skipped(monkeypatch):
+    low, _ = ephemeral_port_range()
+    with socket.socket() as held:
+        taken = next(port for port in range(low - 1, 1024, -1) if _bound(held, port))
+        # The first candidate tried is the taken port: the next one is returned instead.
+        monkeypatch.setattr("drkit.emulation.postgres.random.sample", lambda ports, k: [taken, taken - 1])
+        assert free_port() == taken - 1
+
+
+def _bound(sock: socket.socket, port: int) -> bool:
+    try:
+        sock.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
