@@ -79,7 +79,7 @@ class Network(pulumi.ComponentResource):
         self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
 
         private_route_tables = self._routing(ctx, vpc, subnets, args.nat_gateways)
-        self._security_groups(ctx, vpc, args.cidr, args.container_port)
+        self._security_groups(ctx, vpc, args.container_port)
         self.flow_log_group_name = self._flow_logs(ctx, vpc, args.log_kms_key_arn)
         self.endpoints_security_group_id = create_endpoints(
             self, ctx, vpc_id=vpc.id, vpc_cidr=args.cidr, subnet_ids=self.private_subnet_ids,
@@ -135,7 +135,7 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=isolated_rt.id, opts=ctx.opts(self))
         return private_tables
 
-    def _security_groups(self, ctx: RegionContext, vpc: aws.ec2.Vpc, vpc_cidr: str, container_port: int) -> None:
+    def _security_groups(self, ctx: RegionContext, vpc: aws.ec2.Vpc, container_port: int) -> None:
         """ALB -> app -> database, each hop allowed only from the previous group.
 
         Rules are separate resources (never inline) so the alb<->app and app<->database
@@ -157,11 +157,9 @@ class Network(pulumi.ComponentResource):
                  to_port=port, cidr_ipv4=cidr, referenced_security_group_id=peer.id if peer else None,
                  description=description, opts=ctx.opts(self))
 
-        # 443 is the only port the guard rails allow open to the world.
+        # 443 is the only port the guard rails allow open to the world, and the only listener: no plain-HTTP port
+        # at all (browsers try HTTPS first; a redirect listener would be one more plain-text port).
         rule("alb-in-https", alb, True, HTTPS_PORT, "HTTPS from the internet", cidr="0.0.0.0/0")
-        # Port 80 only redirects to HTTPS, and the guard rails forbid any other world-open port,
-        # so only clients inside the VPC can reach the redirect.
-        rule("alb-in-http", alb, True, 80, "HTTP (redirect only) from inside the VPC", cidr=vpc_cidr)
         rule("alb-out-app", alb, False, container_port, "Forward and health-check to tasks", peer=app)
         rule("app-in-alb", app, True, container_port, "Requests from the load balancer", peer=alb)
         rule("app-out-https", app, False, HTTPS_PORT, "AWS APIs, endpoints and image pulls", cidr="0.0.0.0/0")

@@ -195,12 +195,6 @@ class Storefront(pulumi.ComponentResource):
             ssl_policy=TLS_POLICY, certificate_arn=args.certificate_arn,
             default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)],
             opts=ctx.opts(self))
-        aws.lb.Listener(
-            ctx.name("listener", "http"), load_balancer_arn=alb.arn, port=80, protocol="HTTP",
-            default_actions=[aws.lb.ListenerDefaultActionArgs(
-                type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                    port="443", protocol="HTTPS", status_code="HTTP_301"))],
-            opts=ctx.opts(self))
         return alb, target_group, https
 
     def _autoscaling(self, args: StorefrontArgs, cluster: aws.ecs.Cluster, service: aws.ecs.Service,

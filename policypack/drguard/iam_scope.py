@@ -1,38 +1,36 @@
-"""IAM scope: no statement grants a whole service (or everything but a few actions) on every resource, and no
-principal gets an AWS-managed administrator or *FullAccess policy. Full administrator wildcards ("*" on "*") are
-iam-no-wildcard-admin's, in identity.py; these policies cover the broad grants just short of it.
+"""IAM scope: no statement grants a whole service (or everything but a few actions) on any resource, and no
+principal gets an AWS-managed administrator or *FullAccess policy. Administrator wildcards ("*" on "*" or on a
+pattern ending in "*") are iam-no-wildcard-admin's, in identity.py; these policies cover the broad grants short of it.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from drguard.common import as_list, label, resource_policy, statements
 from drguard.frameworks import PCI, framework
-from drguard.identity import ATTACHMENTS, POLICY_DOCUMENT_TYPES, ROLE
+from drguard.identity import ADMIN_ACTIONS, ATTACHMENTS, POLICY_DOCUMENT_TYPES, ROLE, administers
 
 # Exclusive attachment resources (pulumi-aws 6.5+) carry a list of ARNs instead of one.
 EXCLUSIVE_ATTACHMENTS = ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
                          "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
                          "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive")
 WILDCARD = re.compile(r"^[*?]+$")
-# iam-no-wildcard-admin reports these on Resource "*"; this policy leaves them to it so one grant is one finding.
-ADMIN_ACTIONS = ("*", "*:*")
 
 
-# -- iam-no-service-wildcard-on-all-resources -------------------------------------------------------------------
+# -- iam-no-service-wide-actions ------------------------------------------------------------------------------------
 
 def _service_wide(action: str) -> bool:
     """An action pattern that matches every kind of action of a service, or of several services.
 
-    Decided here (cdk-nag's IAMPolicyNoStatementsWithFullAccess flags only "<service>:*"; AwsSolutions-IAM5 flags any
-    wildcard at all): a wildcard in the service part ("*:Get*") spans services, and an action part that starts with
-    a wildcard ("s3:*", "s3:*Object", "iam:*Policy*") matches every verb (read, write, delete, permission changes)
-    of the actions it names, so nothing limits it to one kind of access. A verb prefix ("s3:Get*", "logs:Put*")
-    keeps the grant to one kind of access and is not reported.
+    Decided here (cdk-nag's IAMPolicyNoStatementsWithFullAccess flags "<service>:*" on any resource; AwsSolutions-IAM5
+    flags any wildcard at all): a wildcard in the service part ("*:Get*") spans services, and an action part that
+    starts with a wildcard ("s3:*", "s3:*Object", "iam:*Policy*") matches every verb (read, write, delete, permission
+    changes) of the actions it names, so nothing limits it to one kind of access. A verb prefix ("s3:Get*",
+    "logs:Put*") keeps the grant to one kind of access and is not reported.
     """
     service, sep, name = action.strip().lower().partition(":")
     if not sep:
@@ -40,84 +38,58 @@ def _service_wide(action: str) -> bool:
     return "*" in service or "?" in service or name[:1] in ("*", "?")
 
 
-def _every_resource(resource: str, service: Optional[str]) -> bool:
-    """"*", or an ARN pattern whose region, account and resource parts are all wildcards or empty ("arn:aws:s3:::*",
-    "arn:*:dynamodb:*:*:*", "arn:aws:*"), for any service (service None) or the action's own service."""
-    resource = resource.strip()
-    if WILDCARD.match(resource):
-        return True
-    if not resource.startswith("arn:"):
-        return False
-    rest = resource.split(":", 5)[2:]  # service, region, account, resource: fewer when a wildcard ends it early
-    if not rest:
-        return False
-    arn_service = rest[0].lower()
-    if not (WILDCARD.match(arn_service) or service is None or arn_service == service):
-        return False
-    return all(not part or WILDCARD.match(part) for part in rest[1:]) and bool(WILDCARD.match(rest[-1]))
-
-
-def _action_service(action: str) -> Optional[str]:
-    """The service an action names; None when the service part itself is a wildcard (it spans services)."""
-    service = action.strip().lower().partition(":")[0]
-    return None if "*" in service or "?" in service else service
-
-
 def _broad_grants(document: Any) -> list[str]:
-    """The Allow statements of a policy document that grant a service-wide action, or NotAction, on every
-    resource (Resource "*" as a string or in a list, or NotResource, which grants all but the listed ones)."""
+    """The Allow statements of a policy document that grant a service-wide action, or NotAction, on any resource:
+    full access to a named table is still every permission and deletion action on it, which the owner of the data
+    rarely needs and an attacker who takes the role always wants. Action "*" is reported here only where
+    iam-no-wildcard-admin does not report it (a resource that does not end in a wildcard), so one grant is one
+    finding."""
     found = []
     for index, statement in enumerate(statements(document)):
         if statement.get("Effect") != "Allow":
             continue
         sid = str(statement.get("Sid") or f"Statement[{index}]")
         resources = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-        all_resources = "NotResource" in statement
+        administered = "NotResource" in statement or any(administers(r) for r in resources)
         if "NotAction" in statement:
             excluded = [a for a in as_list(statement.get("NotAction")) if isinstance(a, str)]
             if any(WILDCARD.match(a.strip()) for a in excluded):
                 continue  # NotAction "*" grants nothing
-            if all_resources or any(_every_resource(r, None) for r in resources):
-                found.append(f"{sid} (Allow with NotAction {', '.join(excluded)}: every other action)")
+            found.append(f"{sid} (Allow with NotAction {', '.join(excluded)}: every other action)")
             continue
-        broad = [a for a in as_list(statement.get("Action")) if isinstance(a, str) and a.strip() not in ADMIN_ACTIONS
-                 and _service_wide(a)]
-        wide = [a for a in broad if all_resources or any(
-            _every_resource(r, _action_service(a)) for r in resources)]
+        actions = [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+        wide = [a for a in actions if (not administered if a.strip() in ADMIN_ACTIONS else _service_wide(a))]
         if wide:
             found.append(f"{sid} ({', '.join(wide)})")
     return found
 
 
 def _service_wildcards(args: ResourceValidationArgs) -> list[str]:
-    fix = ("Fix: list the specific actions the principal needs, or scope the statement to the ARNs of the "
-           "resources it manages.")
+    fix = "Fix: list the specific actions the principal needs."
     if args.resource_type in POLICY_DOCUMENT_TYPES:
         grants = _broad_grants(args.props.get("policy"))
-        return [f"{label(args)} grants service-wide actions on every resource in {'; '.join(grants)}. {fix}"] \
-            if grants else []
+        return [f"{label(args)} grants service-wide actions in {'; '.join(grants)}. {fix}"] if grants else []
     findings = []
     for index, inline in enumerate(as_list(args.props.get("inlinePolicies"))):
         if isinstance(inline, Mapping):
             grants = _broad_grants(inline.get("policy"))
             if grants:
                 findings.append(f"Role {args.name} inlinePolicies[{index}] ({inline.get('name')}) grants "
-                                f"service-wide actions on every resource in {'; '.join(grants)}. {fix}")
+                                f"service-wide actions in {'; '.join(grants)}. {fix}")
     return findings
 
 
-iam_no_service_wildcard = resource_policy(
-    name="iam-no-service-wildcard-on-all-resources",
-    description="No IAM policy grants a whole service (such as s3:* or ec2:*) or an Allow with NotAction on every "
-                "resource.",
+iam_no_service_wide_actions = resource_policy(
+    name="iam-no-service-wide-actions",
+    description="No IAM policy allows a whole service (such as s3:* or dynamodb:*), every action, or every action but "
+                "a few (NotAction), on any resource.",
     types=(*POLICY_DOCUMENT_TYPES, ROLE),
     check=_service_wildcards,
     severity=Severity.HIGH,
     framework=framework(PCI, "7.2.5"),
     remediation="In aws.iam.Policy, RolePolicy, UserPolicy, GroupPolicy and a Role's inlinePolicies, replace Allow "
-                "statements whose Action is a service-wide wildcard (\"<service>:*\", \"s3:*Object*\", \"*:Get*\") "
-                "or that use NotAction, on Resource \"*\" (or NotResource), with the specific actions needed on the "
-                "specific resource ARNs.",
+                "statements whose Action is \"*\" or a service-wide wildcard (\"<service>:*\", \"s3:*Object*\", "
+                "\"*:Get*\"), or that use NotAction, with the specific actions needed, whatever the Resource.",
 )
 
 
@@ -169,4 +141,4 @@ iam_no_aws_managed_admin = resource_policy(
                 "customer-managed policy instead (AWS service-role/ policies for AWS services remain fine).",
 )
 
-POLICIES = [iam_no_service_wildcard, iam_no_aws_managed_admin]
+POLICIES = [iam_no_service_wide_actions, iam_no_aws_managed_admin]

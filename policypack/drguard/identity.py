@@ -23,7 +23,7 @@ ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$
 ADMIN_ACTIONS = ("*", "*:*")
 
 
-def _administers(resource: str) -> bool:
+def administers(resource: str) -> bool:
     """Every action on this resource is administrative: "*" itself, or any pattern ending in a wildcard
     ("arn:aws:s3:::*", "arn:aws:s3:::bucket/*"), which cdk-nag's IAMPolicyNoStatementsWithAdminAccess (read in
     cdklabs/cdk-nag src/rules/iam) treats as admin access too: every action, including the permission and deletion
@@ -40,7 +40,7 @@ def _admin_statements(document: Any) -> list[str]:
         if statement.get("Effect") != "Allow":
             continue
         resources = [r.strip() for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-        wildcards = [r for r in resources if _administers(r)]
+        wildcards = [r for r in resources if administers(r)]
         if "NotResource" in statement:
             wildcards = ["all but the NotResource"]
         if not wildcards:

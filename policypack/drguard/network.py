@@ -1,4 +1,5 @@
-"""Network guardrail: no security group rule opens anything but the allowed single ports to the internet."""
+"""Network guardrails: no security group rule opens anything but the allowed single ports to the internet, and none
+admits plain HTTP (port 80) from anywhere."""
 from __future__ import annotations
 
 import ipaddress
@@ -9,7 +10,7 @@ from pulumi_policy import (PolicyConfigSchema, ReportViolation, ResourceValidati
                            Severity)
 
 from drguard.common import as_list, number
-from drguard.frameworks import PCI, framework
+from drguard.frameworks import NIST, PCI, framework
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -60,24 +61,26 @@ def _check(where: str, protocol: Any, from_port: Any, to_port: Any, cidrs: Itera
                      "source to a known CIDR or security group, or set fromPort = toPort to an allowed port.", None)
 
 
-def _no_public_ingress(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    allowed = {float(p) for p in args.get_config().get("publicIngressPorts", [443])}
+def _ingress_rules(args: ResourceValidationArgs) -> Iterable[tuple[str, Any, Any, Any, list[Any]]]:
+    """Each ingress rule of the resource, inline or standalone: (where, protocol, fromPort, toPort, source CIDRs)."""
     props = args.props
     if args.resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         for index, rule in enumerate(as_list(props.get("ingress"))):
             if isinstance(rule, Mapping):
-                cidrs = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
-                _check(f"Security group {args.name} ingress[{index}]", rule.get("protocol"), rule.get("fromPort"),
-                       rule.get("toPort"), cidrs, allowed, report_violation)
-    elif args.resource_type == SECURITY_GROUP_RULE:
-        if props.get("type") == "ingress":
-            cidrs = as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))
-            _check(f"Security group rule {args.name}", props.get("protocol"), props.get("fromPort"),
-                   props.get("toPort"), cidrs, allowed, report_violation)
+                yield (f"Security group {args.name} ingress[{index}]", rule.get("protocol"), rule.get("fromPort"),
+                       rule.get("toPort"), as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks")))
+    elif args.resource_type == SECURITY_GROUP_RULE and props.get("type") == "ingress":
+        yield (f"Security group rule {args.name}", props.get("protocol"), props.get("fromPort"), props.get("toPort"),
+               as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks")))
     elif args.resource_type == INGRESS_RULE:
-        cidrs = [props.get("cidrIpv4"), props.get("cidrIpv6")]
-        _check(f"Security group ingress rule {args.name}", props.get("ipProtocol"), props.get("fromPort"),
-               props.get("toPort"), cidrs, allowed, report_violation)
+        yield (f"Security group ingress rule {args.name}", props.get("ipProtocol"), props.get("fromPort"),
+               props.get("toPort"), [props.get("cidrIpv4"), props.get("cidrIpv6")])
+
+
+def _no_public_ingress(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    allowed = {float(p) for p in args.get_config().get("publicIngressPorts", [443])}
+    for where, protocol, from_port, to_port, cidrs in _ingress_rules(args):
+        _check(where, protocol, from_port, to_port, cidrs, allowed, report_violation)
 
 
 security_group_no_public_ingress = ResourceValidationPolicy(
@@ -98,4 +101,38 @@ security_group_no_public_ingress = ResourceValidationPolicy(
     }),
 )
 
-POLICIES = [security_group_no_public_ingress]
+# -- security-group-no-plain-http-ingress ---------------------------------------------------------------------------
+
+HTTP_PORT = 80.0
+
+
+def _admits_http(protocol: Any, from_port: Any, to_port: Any) -> bool:
+    protocol = str(protocol).lower() if protocol is not None else "-1"
+    if protocol in ALL_PROTOCOLS:
+        return True
+    if protocol not in ("tcp", "6"):
+        return False
+    low, high = number(from_port), number(to_port)
+    return low is not None and high is not None and low <= HTTP_PORT <= high
+
+
+def _no_plain_http(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    for where, protocol, from_port, to_port, _ in _ingress_rules(args):
+        if _admits_http(protocol, from_port, to_port):
+            ports = _port_text(str(protocol or "-1").lower(), number(from_port), number(to_port))
+            report_violation(f"{where} admits {ports}, which includes plain-HTTP port 80. Fix: serve HTTPS on 443 "
+                             "instead, and keep any other range clear of 80.", None)
+
+
+security_group_no_plain_http_ingress = ResourceValidationPolicy(
+    name="security-group-no-plain-http-ingress",
+    description="No security group ingress rule, from any source, admits tcp port 80 (plain HTTP).",
+    validate=_no_plain_http,
+    severity=Severity.MEDIUM,
+    remediation_steps="Remove ingress rules (inline ingress, aws.ec2.SecurityGroupRule of type ingress, "
+                      "aws.vpc.SecurityGroupIngressRule) whose tcp port range, or all-protocols rule, includes 80; "
+                      "terminate TLS on 443 (alb-listener-https-only) and let services talk on their own ports.",
+    framework=framework(NIST, "SC-8"),
+)
+
+POLICIES = [security_group_no_public_ingress, security_group_no_plain_http_ingress]

@@ -1,7 +1,7 @@
 """Public exposure: nothing this stack deploys is reachable by, or grants access to, anyone outside the account
 except the storefront's own front door. Resource policies here: bucket policies without public principals, Lambda
 permissions pinned to their source, RDS instances not publicly accessible. The network side (the default security
-group, subnets that hand out public addresses, a WAF on every internet-facing ALB) is in public_network.py, whose
+group, subnets that hand out public addresses, a WAF on every application load balancer) is in public_network.py, whose
 POLICIES this module's POLICIES include.
 """
 from __future__ import annotations
@@ -149,13 +149,14 @@ def _rds_public(args: ResourceValidationArgs) -> list[str]:
     if is_true(props.get("publiclyAccessible")):
         return [f"{label(args)} is publiclyAccessible: its endpoint resolves to a public address outside the VPC. "
                 "Fix: set publiclyAccessible: false and reach it from inside the VPC."]
-    # Left unset, pulumi-aws sends false for aws.rds.Instance (its default) but leaves a cluster instance to AWS,
-    # and CreateDBInstance makes an instance in the subnet group named "default" public (RDS API reference,
-    # PubliclyAccessible): there the unset value is public too.
-    if (args.resource_type == RDS_CLUSTER_INSTANCE and props.get("publiclyAccessible") is None
-            and str(props.get("dbSubnetGroupName") or "").lower() == "default"):
-        return [f"{label(args)} leaves publiclyAccessible unset in the subnet group 'default', where AWS makes "
-                "the instance public. Fix: set publiclyAccessible: false."]
+    # Left unset, a cluster instance is left to AWS, and CreateDBInstance makes an instance in the subnet group named
+    # "default" (or in no subnet group) public (RDS API reference, PubliclyAccessible); pulumi-aws fills in false for
+    # aws.rds.Instance before a policy sees it. Whether unset is public depends on where the instance lands, so the
+    # setting must be written down, as cdk-nag's RDSInstancePublicAccess and AWS Config's RDS_INSTANCE_PUBLIC_ACCESS
+    # _CHECK expect. An Aurora cluster has no such setting (only a Multi-AZ DB cluster does), so unset passes there.
+    if args.resource_type != RDS_CLUSTER and props.get("publiclyAccessible") is None:
+        return [f"{label(args)} leaves publiclyAccessible unset, so whether it is public depends on its subnet group "
+                "(AWS makes it public in the 'default' one). Fix: set publiclyAccessible: false."]
     return []
 
 
@@ -167,9 +168,8 @@ rds_instance_not_public = resource_policy(
     check=_rds_public,
     severity=Severity.CRITICAL,
     framework=framework(PCI, "1.4.4"),
-    remediation="Set publiclyAccessible: false (or leave it unset outside the 'default' subnet group) on every "
-                "aws.rds.Instance, aws.rds.ClusterInstance and aws.rds.Cluster, and place them in isolated "
-                "subnets.",
+    remediation="Set publiclyAccessible: false explicitly on every aws.rds.Instance and aws.rds.ClusterInstance (and "
+                "on a Multi-AZ aws.rds.Cluster that sets it), and place them in isolated subnets.",
 )
 
 POLICIES = [s3_bucket_policy_no_public_principal, lambda_permission_restricted_source, rds_instance_not_public,

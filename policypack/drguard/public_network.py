@@ -1,5 +1,6 @@
-"""Public exposure at the network edge: every VPC's default security group is closed, only subnets that actually
-route to an internet gateway hand out public addresses, and every internet-facing ALB sits behind a WAF web ACL.
+"""Public exposure at the network edge: every VPC's default security group is closed, no subnet hands out public
+addresses on launch (or, where a team allows it, only subnets that actually route to an internet gateway), and every
+application load balancer sits behind a WAF web ACL.
 
 These are stack policies: each verdict needs more than one resource (a VPC and the default group that takes it over,
 a subnet and the route table it uses, a load balancer and its web ACL association). Resources are linked through
@@ -11,7 +12,8 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import (PolicyConfigSchema, PolicyResource, ReportViolation, Severity, StackValidationArgs,
+                           StackValidationPolicy)
 
 from drguard.common import as_list, depends_through, is_true, label, of_type
 from drguard.frameworks import CIS, NIST, PCI, framework
@@ -23,6 +25,7 @@ RULE_TYPES = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
               "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
               "aws:ec2/securityGroupRule:SecurityGroupRule")
 SUBNET = "aws:ec2/subnet:Subnet"
+DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
@@ -156,41 +159,58 @@ def _tables_of(subnet: PolicyResource, resources: list[PolicyResource]) -> set[s
     return main
 
 
-def _public_ip_outside_public_tier(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _public_ip_on_launch(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = list(args.resources)
+    # The peers (cdk-nag VPCSubnetAutoAssignPublicIpDisabled, AWS Config SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED) refuse
+    # the setting in every subnet: load balancers and NAT gateways get their addresses without it. A team that runs
+    # instances in a public tier may allow it there, where the public tier is what routes to the internet, not what
+    # a tag calls public.
+    public_tier_may_assign = bool(args.get_config().get("publicTierMayAssign", False))
     internet: dict[int, set[str]] | None = None
-    for subnet in of_type(resources, SUBNET):
+    for subnet in of_type(resources, SUBNET, DEFAULT_SUBNET):
         wanted = [(4, "mapPublicIpOnLaunch", "0.0.0.0/0"), (6, "assignIpv6AddressOnCreation", "::/0")]
-        maps = [(version, prop, default) for version, prop, default in wanted if is_true(subnet.props.get(prop))]
+        # A default subnet left unset keeps what AWS gave it: a public IPv4 address for every instance.
+        unset_is_public = {"mapPublicIpOnLaunch"} if subnet.resource_type == DEFAULT_SUBNET else set()
+        maps = [(version, prop, default) for version, prop, default in wanted
+                if is_true(subnet.props.get(prop)) or (prop in unset_is_public and subnet.props.get(prop) is None)]
         if not maps:
             continue
-        # The public tier is what routes to the internet, not what a tag calls public: a public address is only
-        # reachable through an internet gateway route (AWS Config SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED and the
-        # peers' subnet rules refuse the setting everywhere; this policy keeps it where it is needed).
-        internet = internet if internet is not None else _internet_tables(resources)
-        tables = _tables_of(subnet, resources)
-        for version, prop, default in maps:
-            if not tables & internet[version]:
-                report_violation(f"Subnet {label(subnet)} sets {prop} but its route table sends no {default} to an "
-                                 "internet gateway, so it is not in the public tier: instances there get addresses "
-                                 f"they should not have. Fix: set {prop}: false (the public tier's load balancers "
-                                 "and NAT gateways use Elastic IPs).", subnet.urn)
+        if public_tier_may_assign:
+            internet = internet if internet is not None else _internet_tables(resources)
+            tables = _tables_of(subnet, resources)
+            maps = [entry for entry in maps if not tables & internet[entry[0]]]
+        for _, prop, default in maps:
+            where = (f"its route table sends no {default} to an internet gateway, so it is not in the public tier"
+                     if public_tier_may_assign else "every instance launched there is reachable from outside the VPC "
+                     "wherever a route allows it")
+            report_violation(f"Subnet {label(subnet)} {'sets' if is_true(subnet.props.get(prop)) else 'leaves'} "
+                             f"{prop} {'true' if is_true(subnet.props.get(prop)) else 'unset (AWS default: true)'}: "
+                             f"{where}. Fix: set {prop}: false (load balancers and NAT gateways get their public "
+                             "addresses without it).", subnet.urn)
 
 
-subnet_no_public_ip_outside_public_tier = StackValidationPolicy(
-    name="subnet-no-public-ip-outside-public-tier",
-    description="Only subnets whose route table sends the default route to an internet gateway may assign public "
-                "IPv4 or IPv6 addresses on launch.",
-    validate=_public_ip_outside_public_tier,
+subnet_no_public_ip_on_launch = StackValidationPolicy(
+    name="subnet-no-public-ip-on-launch",
+    description="No subnet assigns public IPv4 or IPv6 addresses on launch (with publicTierMayAssign, only subnets "
+                "whose route table sends the default route to an internet gateway may).",
+    validate=_public_ip_on_launch,
     severity=Severity.HIGH,
-    remediation_steps="Set mapPublicIpOnLaunch: false and assignIpv6AddressOnCreation: false on aws.ec2.Subnet in "
-                      "private and isolated tiers; public addresses belong only to subnets associated with a route "
-                      "table whose 0.0.0.0/0 (or ::/0) route targets an aws.ec2.InternetGateway, and even there "
-                      "prefer Elastic IPs on the load balancer and NAT gateways.",
+    remediation_steps="Set mapPublicIpOnLaunch: false and assignIpv6AddressOnCreation: false on every aws.ec2.Subnet "
+                      "and aws.ec2.DefaultSubnet; load balancers and NAT gateways (Elastic IPs) get public addresses "
+                      "without it. If instances must run in a public tier, set publicTierMayAssign: true to allow it "
+                      "only in subnets associated with a route table whose 0.0.0.0/0 (or ::/0) route targets an "
+                      "aws.ec2.InternetGateway.",
     framework=framework(PCI, "1.4.1"),
+    config_schema=PolicyConfigSchema(properties={
+        "publicTierMayAssign": {
+            "type": "boolean", "default": False,
+            "description": "Allow public addresses on launch in subnets that route the default route to an internet "
+                           "gateway.",
+        },
+    }),
 )
 
-# -- alb-internet-facing-waf ----------------------------------------------------------------------------------------
+# -- alb-waf-web-acl ------------------------------------------------------------------------------------------------
 
 
 def _associated(balancer: PolicyResource, associations: list[PolicyResource]) -> bool:
@@ -210,23 +230,25 @@ def _alb_waf(args: StackValidationArgs, report_violation: ReportViolation) -> No
     associations = of_type(resources, *WAF_ASSOCIATION_TYPES)
     for balancer in of_type(resources, *LOAD_BALANCER_TYPES):
         kind = balancer.props.get("loadBalancerType") or "application"  # the provider's default
-        if kind != "application" or is_true(balancer.props.get("internal")):
+        if kind != "application":
             continue
         if not _associated(balancer, associations):
-            report_violation(f"Internet-facing ALB {label(balancer)} has no WAF web ACL: add an "
+            facing = "Internal" if is_true(balancer.props.get("internal")) else "Internet-facing"
+            report_violation(f"{facing} ALB {label(balancer)} has no WAF web ACL: add an "
                              "aws.wafv2.WebAclAssociation with resourceArn = this load balancer's arn and a "
                              "REGIONAL web ACL (AWS managed rule groups, a rate limit).", balancer.urn)
 
 
-alb_internet_facing_waf = StackValidationPolicy(
-    name="alb-internet-facing-waf",
-    description="Every internet-facing application load balancer is associated with a WAF web ACL.",
+alb_waf_web_acl = StackValidationPolicy(
+    name="alb-waf-web-acl",
+    # Internal ones too, as cdk-nag's ALBWAFEnabled and AWS Config's ALB_WAF_ENABLED ask: a request that reaches an
+    # internal load balancer from a compromised host in the VPC carries the same injection payloads.
+    description="Every application load balancer, internet-facing or internal, is associated with a WAF web ACL.",
     validate=_alb_waf,
     severity=Severity.HIGH,
-    remediation_steps="For each aws.lb.LoadBalancer (loadBalancerType application, internal false or unset) create "
-                      "an aws.wafv2.WebAcl with scope REGIONAL and an aws.wafv2.WebAclAssociation(resource_arn="
-                      "alb.arn, web_acl_arn=acl.arn); or make the load balancer internal.",
+    remediation_steps="For each aws.lb.LoadBalancer of loadBalancerType application create an aws.wafv2.WebAcl with "
+                      "scope REGIONAL and an aws.wafv2.WebAclAssociation(resource_arn=alb.arn, web_acl_arn=acl.arn).",
     framework=framework(NIST, "SC-7"),
 )
 
-POLICIES = [vpc_default_security_group_closed, subnet_no_public_ip_outside_public_tier, alb_internet_facing_waf]
+POLICIES = [vpc_default_security_group_closed, subnet_no_public_ip_on_launch, alb_waf_web_acl]

@@ -49,16 +49,25 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
         if isinstance(name, str) and name:
             buckets_by_name.setdefault(name, []).append(bucket)
 
+    # A rule left Disabled is a replica that silently stops filling, whichever bucket it belongs to.
+    for replication in replication_configs:
+        stopped = [str(rule.get("id") or f"rules[{index}]") if isinstance(rule, Mapping) else f"rules[{index}]"
+                   for index, rule in enumerate(as_list(replication.props.get("rules"))) if not status_enabled(rule)]
+        if stopped:
+            report_violation(
+                f"S3 replication configuration {label(replication)} has rules that are not Enabled "
+                f"({', '.join(stopped)}): objects written meanwhile never reach the replica. Set every rules[].status "
+                "to Enabled, or remove the rule.", replication.urn)
+
+    # Secondary buckets too: a promoted secondary takes the writes, and failback needs them in the primary.
     for bucket in buckets:
-        if dr_role(bucket.provider) != PRIMARY:
-            continue
         tags = resolved_tags(bucket.props, bucket.provider)
         classification, purpose = tags.get(DATA_CLASSIFICATION_TAG), tags.get(PURPOSE_TAG)
         if classification not in classifications or purpose in exempt:
             continue
         name = bucket.props.get("bucket")
         region = resource_region(bucket)
-        why = f"DataClassification={classification}, primary region {region}"
+        why = f"DataClassification={classification}, {dr_role(bucket.provider) or 'region'} {region}"
         configs = [c for c in replication_configs if refers_to(c, "bucket", bucket, name or None)]
         if not configs:
             report_violation(
@@ -101,20 +110,22 @@ def _validate_s3_replication(args: StackValidationArgs, report_violation: Report
 
 s3_cross_region_replication = StackValidationPolicy(
     name="s3-bucket-cross-region-replication",
-    description="Primary-region S3 buckets holding classified data replicate to a bucket in another region with "
-                "Replication Time Control and delete-marker replication.",
+    description="S3 buckets holding classified data, in the primary and the secondary region, replicate to a bucket "
+                "in another region with Replication Time Control and delete-marker replication; no replication rule "
+                "is left disabled.",
     validate=_validate_s3_replication,
     severity=Severity.HIGH,
     framework=framework(NIST, "CP-6"),
-    remediation_steps="Add an aws:s3/bucketReplicationConfig:BucketReplicationConfig with bucket set to the primary "
-                      "bucket's name and a rule with status Enabled, destination.bucket the ARN of the replica bucket "
-                      "in the secondary region, destination.replicationTime {status: Enabled, time.minutes: 15} and "
+    remediation_steps="Add an aws:s3/bucketReplicationConfig:BucketReplicationConfig with bucket set to the data "
+                      "bucket's name (the secondary's replicating back to the primary) and a rule with status "
+                      "Enabled, destination.bucket the ARN of the twin bucket in the other region, "
+                      "destination.replicationTime {status: Enabled, time.minutes: 15} and "
                       "deleteMarkerReplication.status Enabled; buckets that need no replica carry a Purpose tag "
-                      "listed in exemptPurposes.",
+                      "listed in exemptPurposes. Every rule of every replication configuration has status Enabled.",
     config_schema=PolicyConfigSchema(properties={
         "replicatedClassifications": {
             "type": "array", "items": {"type": "string"},
-            "description": "DataClassification values whose primary-region buckets must replicate.",
+            "description": "DataClassification values whose buckets must replicate to another region.",
             "default": DEFAULT_REPLICATED_CLASSIFICATIONS,
         },
         "exemptPurposes": {

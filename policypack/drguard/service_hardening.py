@@ -183,7 +183,13 @@ def _performance_insights(args: ResourceValidationArgs) -> list[str]:
     props = args.props
     # Database Insights' advanced mode runs on Performance Insights, so it stores the same data.
     if not (is_true(props.get("performanceInsightsEnabled")) or props.get("databaseInsightsMode") == "advanced"):
-        return []
+        if args.resource_type == "aws:rds/cluster:Cluster":
+            return []  # only Multi-AZ DB clusters take it; an Aurora cluster's instances carry it
+        # The load and wait history a failover's post-mortem and a DR drill's verdict are read from (the peers'
+        # enable-performance-insights rules and AWS Config's RDS_PERFORMANCE_INSIGHTS_ENABLED ask for it too).
+        return [f"{label(args)} does not turn on Performance Insights, so its load and waits before an incident or "
+                "failover are lost. Fix: set performanceInsightsEnabled: true with performanceInsightsKmsKeyId set "
+                "to a customer-managed KMS key."]
     problem = cmk_problem(props.get("performanceInsightsKmsKeyId"), "performanceInsightsKmsKeyId")
     if problem is None:
         return []
@@ -194,14 +200,15 @@ def _performance_insights(args: ResourceValidationArgs) -> list[str]:
 
 rds_performance_insights_cmk = resource_policy(
     name="rds-performance-insights-cmk",
-    description="RDS instances, Aurora cluster instances and clusters that turn on Performance Insights encrypt its "
-                "data with a customer-managed KMS key.",
+    description="RDS instances and Aurora cluster instances turn on Performance Insights, and wherever it is on "
+                "(Multi-AZ DB clusters too) its data is encrypted with a customer-managed KMS key.",
     types=("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance", "aws:rds/cluster:Cluster"),
     check=_performance_insights,
     severity=Severity.HIGH,
     framework=framework(NIST, "SC-28"),
-    remediation="Wherever performanceInsightsEnabled is true (aws.rds.Instance, aws.rds.ClusterInstance, "
-                "aws.rds.Cluster), set performanceInsightsKmsKeyId to the ARN of a customer-managed KMS key in the "
+    remediation="Set performanceInsightsEnabled: true on every aws.rds.Instance and aws.rds.ClusterInstance (the "
+                "micro and small burstable classes do not support it: use a larger class), and wherever it is true "
+                "(aws.rds.Cluster too) set performanceInsightsKmsKeyId to the ARN of a customer-managed KMS key in the "
                 "resource's Region (the secondary's replica key there), never alias/aws/rds. The key cannot be "
                 "changed once set: turn Performance Insights off and on again to move to a new key.",
 )

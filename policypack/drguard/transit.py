@@ -24,35 +24,64 @@ DEFAULT_SSL_POLICIES = [
 
 # --- load balancer listeners ----------------------------------------------------------------------------------------
 
+def _certificate_problem(props: Mapping[str, Any]) -> Optional[str]:
+    """Why the listener's certificate is not an ACM one (None when it is): ACM renews what it issued and validated,
+    an IAM server certificate or an imported one expires unless someone remembers (cdk-nag's
+    ELBv2ACMCertificateRequired; AWS Config's ACM_CERTIFICATE_EXPIRATION_CHECK only watches ACM)."""
+    arn = props.get("certificateArn")
+    if not isinstance(arn, str) or not arn:
+        return "no certificateArn"
+    if ":acm:" not in arn:
+        return f"certificateArn {arn}, which is not an ACM certificate"
+    return None
+
+
+def _redirects_to_https(actions: list[Any]) -> list[str]:
+    """What keeps an HTTP listener's default actions from being redirect-to-HTTPS only (empty when nothing does)."""
+    bad = []
+    for index, action in enumerate(actions):
+        if not isinstance(action, Mapping) or action.get("type") != "redirect":
+            kind = action.get("type") if isinstance(action, Mapping) else None
+            bad.append(f"defaultActions[{index}] is {kind!r}, not a redirect")
+            continue
+        redirect = action.get("redirect")
+        target = redirect.get("protocol") if isinstance(redirect, Mapping) else None
+        if not isinstance(target, str) or target.upper() != "HTTPS":
+            shown = target if isinstance(target, str) and target else "#{protocol} (unchanged)"
+            bad.append(f"defaultActions[{index}] redirects to protocol {shown!r}, not HTTPS")
+    if not actions:
+        bad.append("it has no defaultActions")
+    return bad
+
+
 def _listener(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in LISTENER_TYPES:
         return
     who = label(args)
     protocol = args.props.get("protocol")
     protocol = protocol.upper() if isinstance(protocol, str) and protocol else "HTTP"  # the API's default is HTTP
+    config = args.get_config()
     if protocol in ("HTTPS", "TLS"):
-        allowed = list(args.get_config().get("allowedSslPolicies", DEFAULT_SSL_POLICIES))
+        allowed = list(config.get("allowedSslPolicies", DEFAULT_SSL_POLICIES))
         ssl_policy = args.props.get("sslPolicy")
         if ssl_policy not in allowed:
             current = f"sslPolicy {ssl_policy!r}" if ssl_policy else "no sslPolicy (the ELB default allows TLS 1.0)"
             report_violation(f"{protocol} listener {who} uses {current}, which is not an allowed TLS policy. Fix: set "
                              f"sslPolicy to one of {', '.join(allowed)}.", None)
+        problem = _certificate_problem(args.props)
+        if problem:
+            report_violation(f"{protocol} listener {who} has {problem}. Fix: set certificateArn to a certificate "
+                             "issued and DNS-validated by ACM (aws.acm.Certificate), which ACM renews.", None)
         return
     if protocol == "HTTP":
-        actions = as_list(args.props.get("defaultActions"))
-        bad = []
-        for index, action in enumerate(actions):
-            if not isinstance(action, Mapping) or action.get("type") != "redirect":
-                kind = action.get("type") if isinstance(action, Mapping) else None
-                bad.append(f"defaultActions[{index}] is {kind!r}, not a redirect")
-                continue
-            redirect = action.get("redirect")
-            target = redirect.get("protocol") if isinstance(redirect, Mapping) else None
-            if not isinstance(target, str) or target.upper() != "HTTPS":
-                shown = target if isinstance(target, str) and target else "#{protocol} (unchanged)"
-                bad.append(f"defaultActions[{index}] redirects to protocol {shown!r}, not HTTPS")
-        if not actions:
-            bad.append("it has no defaultActions")
+        # A port-80 redirect only helps clients that type http://; browsers now try HTTPS first, and the listener is
+        # one more plain-text port open (the peers' disallow-unencrypted-traffic rules refuse it outright).
+        if not config.get("allowHttpsRedirects", False):
+            report_violation(f"HTTP listener {who} accepts plain-text connections. Fix: remove it and serve HTTPS "
+                             "only (or, if clients must be redirected, set allowHttpsRedirects: true and make every "
+                             "default action a redirect to HTTPS).", None)
+            return
+        bad = _redirects_to_https(as_list(args.props.get("defaultActions")))
         if bad:
             report_violation(f"HTTP listener {who} serves plain-text traffic: {'; '.join(bad)}. Fix: make every "
                              "default action {type: 'redirect', redirect: {protocol: 'HTTPS', port: '443', "
@@ -65,16 +94,20 @@ def _listener(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 alb_listener_https_only = ResourceValidationPolicy(
     name="alb-listener-https-only",
-    description="Load balancer listeners terminate HTTPS/TLS with an approved TLS 1.2+ security policy, or only "
-                "redirect HTTP to HTTPS.",
+    description="Load balancer listeners terminate HTTPS/TLS with an approved TLS 1.2+ security policy and an ACM "
+                "certificate; no plain HTTP listener (with allowHttpsRedirects, one that only redirects to HTTPS).",
     validate=_listener,
     severity=Severity.HIGH,
     framework=framework(PCI, "4.2.1"),
-    remediation_steps="On aws.lb.Listener / aws.alb.Listener either set protocol 'HTTPS' (or 'TLS'), a certificateArn "
-                      "and sslPolicy to one of the policy's allowedSslPolicies (default "
-                      "ELBSecurityPolicy-TLS13-1-2-2021-06), or keep protocol 'HTTP' with every defaultActions entry "
-                      "{type: 'redirect', redirect: {protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301'}}.",
+    remediation_steps="On aws.lb.Listener / aws.alb.Listener set protocol 'HTTPS' (or 'TLS'), certificateArn to an "
+                      "ACM certificate and sslPolicy to one of the policy's allowedSslPolicies (default "
+                      "ELBSecurityPolicy-TLS13-1-2-2021-06); remove HTTP listeners, or set allowHttpsRedirects and "
+                      "make every defaultActions entry {type: 'redirect', redirect: {protocol: 'HTTPS', port: '443', "
+                      "statusCode: 'HTTP_301'}}.",
     config_schema=PolicyConfigSchema(properties={
+        "allowHttpsRedirects": {
+            "type": "boolean", "default": False,
+            "description": "Accept an HTTP listener whose every default action redirects to HTTPS."},
         "allowedSslPolicies": {
             "type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True,
             "default": DEFAULT_SSL_POLICIES,

@@ -61,6 +61,22 @@ def provider_without_tag(tag: str) -> Callable[[Graph], str]:
     return mutate
 
 
+def secondary_in_primary_region(graph: Graph) -> str:
+    provider = one(graph, "pulumi:providers:aws", "aws-secondary")
+    provider.inputs["region"] = one(graph, "pulumi:providers:aws", "aws-primary").inputs["region"]
+    return provider.urn
+
+
+def unencrypted_volume(graph: Graph) -> str:
+    """An EBS volume added next to the primary's database, as a hand-run `pulumi up` of a debugging box would."""
+    neighbour = one(graph, "aws:rds/cluster:Cluster", "primary")
+    urn = neighbour.urn.rsplit("::", 1)[0].rsplit("$", 1)[0] + "$aws:ebs/volume:Volume::scratch"
+    graph.resources.append(Resource(urn=urn, type="aws:ebs/volume:Volume", name="scratch", custom=True,
+                                    parent=neighbour.parent, provider=neighbour.provider, dependencies=[],
+                                    inputs={"availabilityZone": "us-east-1a", "size": 20, "encrypted": False}))
+    return urn
+
+
 def drop_secondary_config_rules(graph: Graph) -> str:
     secondary = one(graph, "pulumi:providers:aws", "aws-secondary").urn
     rules = [r for r in graph.of_type("aws:cfg/rule:Rule") if r.provider == secondary]
@@ -101,6 +117,16 @@ def service_wildcard_role_policy(graph: Graph) -> str:
     policy = one(graph, "aws:iam/rolePolicy:RolePolicy", "storefront-task-primary")
     document = json.loads(policy.inputs["policy"])
     document["Statement"].append({"Sid": "AllOfS3", "Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]})
+    policy.inputs["policy"] = json.dumps(document)
+    return policy.urn
+
+
+def table_full_access_role_policy(graph: Graph) -> str:
+    """Every DynamoDB action on one named table: not administrator, not every resource, but still full access."""
+    policy = one(graph, "aws:iam/rolePolicy:RolePolicy", "storefront-task-secondary")
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"].append({"Sid": "AllOnCarts", "Effect": "Allow", "Action": "dynamodb:*",
+                                  "Resource": "arn:aws:dynamodb:us-west-2:123456789012:table/carts"})
     policy.inputs["policy"] = json.dumps(document)
     return policy.urn
 
@@ -214,9 +240,14 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
     "key policy open to everyone": (wildcard_key_policy, "kms-key-policy-no-public-wildcard"),
     "TLS 1.0 listener": (set_input("aws:lb/listener:Listener", "https-primary", "sslPolicy",
                                    "ELBSecurityPolicy-2016-08"), "alb-listener-https-only"),
-    "HTTP listener forwards": (set_input("aws:lb/listener:Listener", "http-secondary", "defaultActions.0",
-                                         {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:x"}),
-                               "alb-listener-https-only"),
+    "HTTPS listener downgraded to HTTP": (set_input("aws:lb/listener:Listener", "https-secondary", "protocol", "HTTP"),
+                                         "alb-listener-https-only"),
+    "listener certificate from IAM": (set_input("aws:lb/listener:Listener", "https-primary", "certificateArn",
+                                                "arn:aws:iam::123456789012:server-certificate/shop"),
+                                      "alb-listener-https-only"),
+    "tasks reachable on port 80": (set_input("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                                             "app-in-alb-secondary", "fromPort", 80),
+                                   "security-group-no-plain-http-ingress"),
     "bucket policy without TLS deny": (set_input("aws:s3/bucketPolicy:BucketPolicy", "media-policy-secondary", "policy",
                                                  json.dumps({"Version": "2012-10-17", "Statement": []}),
                                                  reported_on=("aws:s3/bucket:Bucket", "media-secondary")),
@@ -285,7 +316,7 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
                                  "ecs-container-readonly-root-filesystem"),
     "task shares host PID namespace": (set_input("aws:ecs/taskDefinition:TaskDefinition", "storefront-primary",
                                                  "pidMode", "host"), "ecs-task-no-host-namespaces"),
-    "service-wide wildcard": (service_wildcard_role_policy, "iam-no-service-wildcard-on-all-resources"),
+    "service-wide wildcard": (service_wildcard_role_policy, "iam-no-service-wide-actions"),
     "AWS-managed power user attached": (set_input("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                                                   "config-recorder-managed-primary", "policyArn",
                                                   "arn:aws:iam::aws:policy/PowerUserAccess"),
@@ -306,10 +337,25 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
                                                 [{"protocol": "-1", "fromPort": 0, "toPort": 0,
                                                   "cidrBlocks": ["0.0.0.0/0"]}]),
                                       "vpc-default-security-group-closed"),
+    "public subnet maps public IPs": (set_input("aws:ec2/subnet:Subnet", "subnet-public-az1-secondary",
+                                                "mapPublicIpOnLaunch", True), "subnet-no-public-ip-on-launch"),
+    "Aurora writer's publiclyAccessible left unset": (set_input("aws:rds/clusterInstance:ClusterInstance",
+                                                                "aurora-1-primary", "publiclyAccessible", ...),
+                                                      "rds-instance-not-public"),
+    "standby reader without Performance Insights": (set_input("aws:rds/clusterInstance:ClusterInstance",
+                                                              "aurora-1-secondary", "performanceInsightsEnabled",
+                                                              False), "rds-performance-insights-cmk"),
+    "replication back to the primary paused": (set_input("aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                                                         "media-replication-secondary", "rules.0.status", "Disabled"),
+                                               "s3-bucket-cross-region-replication"),
+    "standby bucket no longer replicates back": (
+        remove("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "exports-replication-secondary"),
+        "s3-bucket-cross-region-replication"),
+    "full access to one table": (table_full_access_role_policy, "iam-no-service-wide-actions"),
     "private subnet maps public IPs": (set_input("aws:ec2/subnet:Subnet", "subnet-private-az1-primary",
                                                  "mapPublicIpOnLaunch", True),
-                                       "subnet-no-public-ip-outside-public-tier"),
-    "ALB without WAF": (drop_secondary_waf_association, "alb-internet-facing-waf"),
+                                       "subnet-no-public-ip-on-launch"),
+    "ALB without WAF": (drop_secondary_waf_association, "alb-waf-web-acl"),
     "no secondary failover record": (drop_secondary_failover_record, "route53-failover-pair"),
     "DNS cached for an hour": (slow_dns, "rto-rpo-achievable"),
     "PITR off": (set_input("aws:dynamodb/table:Table", "carts", "pointInTimeRecovery.enabled", False),
@@ -354,6 +400,12 @@ MUTATIONS: dict[str, tuple[Callable[[Graph], str], str]] = {
     "alarm notifies nobody": (set_input("aws:cloudwatch/metricAlarm:MetricAlarm", "aurora-rpo-lag", "actionsEnabled",
                                         False), "cloudwatch-alarm-actions"),
     "provisioned table without scaling": (provisioned_table("carts"), "dynamodb-capacity-scaling"),
+    "secondary provider in the primary's region": (secondary_in_primary_region, "allowed-regions"),
+    "trail on the AWS-managed key": (set_input("aws:cloudtrail/trail:Trail", "", "kmsKeyId", ...),
+                                     "cloudtrail-kms-encryption"),
+    "dead-letter queue on SQS-owned keys": (set_input("aws:sqs/queue:Queue", "failover-dead-letters",
+                                                      "kmsMasterKeyId", ...), "sqs-queue-kms-encryption"),
+    "unencrypted EBS volume": (unencrypted_volume, "ebs-volume-kms-encryption"),
     "dead-letter queue orphaned": (set_input("aws:lambda/function:Function", "failover", "deadLetterConfig", ...,
                                              reported_on=("aws:sqs/queue:Queue", "failover-dead-letters")),
                                    "sqs-queue-dead-letter"),

@@ -28,25 +28,16 @@ from tests.support.architecture import (EDITED, LISTENER, PRIMARY, ROLES, SCALIN
 # -- storefront: ALB, listeners, warm standby --------------------------------------------------------
 @pytest.mark.parametrize("name", STACKS)
 @pytest.mark.parametrize("role", ROLES)
-def test_https_listener_uses_tls13_and_http_redirects(name, role):
+def test_the_only_listener_is_https_with_tls13(name, role):
     s = stack(name)
     alb = region_alb(s, role)
     listeners = s.referring(LISTENER, alb, "loadBalancerArn")
-    https = only([lst for lst in listeners if lst.inputs.get("protocol") == "HTTPS"], f"HTTPS listener on {alb.name}")
-    assert https.inputs.get("port") == 443
+    https = only(listeners, f"listener on {alb.name}")  # no plain-HTTP listener, not even a redirect
+    assert https.inputs.get("protocol") == "HTTPS" and https.inputs.get("port") == 443
     assert "TLS13" in str(https.inputs.get("sslPolicy")), https.inputs.get("sslPolicy")
     certificate = https.inputs.get("certificateArn")
     assert arn_region(certificate) == s.region(alb), "an ALB can only use a certificate from its own region"
     assert any(a.get("type") == "forward" for a in https.inputs.get("defaultActions", []))
-    plain = [lst for lst in listeners if lst.inputs.get("protocol") == "HTTP"]
-    assert plain, f"{alb.name}: no HTTP listener to redirect clients"
-    for listener in plain:
-        actions = listener.inputs.get("defaultActions", [])
-        assert actions and all(a.get("type") == "redirect" for a in actions), listener.name
-        for action in actions:
-            redirect = action.get("redirect") or {}
-            assert redirect.get("protocol") == "HTTPS" and str(redirect.get("port")) == "443", listener.name
-    assert {lst.inputs.get("protocol") for lst in listeners} <= {"HTTP", "HTTPS"}
 
 
 @pytest.mark.parametrize("name", STACKS)

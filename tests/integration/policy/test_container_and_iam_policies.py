@@ -15,7 +15,7 @@ PRIVILEGED = "ecs-container-not-privileged"
 NON_ROOT = "ecs-container-non-root-user"
 READONLY = "ecs-container-readonly-root-filesystem"
 HOST_NS = "ecs-task-no-host-namespaces"
-SERVICE_WILDCARD = "iam-no-service-wildcard-on-all-resources"
+SERVICE_WILDCARD = "iam-no-service-wide-actions"
 MANAGED_ADMIN = "iam-no-aws-managed-admin-policies"
 ROTATION = "secretsmanager-secret-rotation"
 CONTAINER_POLICIES = (PRIVILEGED, NON_ROOT, READONLY)
@@ -79,7 +79,7 @@ def build_graph():
     task(g, "bad-task-host-pid", pidMode="host")
     task(g, "bad-task-host-ipc", ipcMode="host")
 
-    # -- iam-no-service-wildcard-on-all-resources
+    # -- iam-no-service-wide-actions
     def policy(type_token, name, doc, *, as_object=False, **inputs):
         g.add(type_token, name, {"policy": doc if as_object else json.dumps(doc), **inputs})
 
@@ -102,11 +102,18 @@ def build_graph():
     g.add("aws:iam/role:Role", "bad-role-inline-service-wildcard", {"inlinePolicies": [
         {"name": "read", "policy": json.dumps(document(allow("s3:GetObject", "arn:aws:s3:::b/*")))},
         {"name": "tables", "policy": json.dumps(document(allow("dynamodb:*", "arn:aws:dynamodb:*:*:*")))}]})
+    policy("aws:iam/policy:Policy", "bad-policy-service-star-on-one-table", document(
+        allow("dynamodb:*", "arn:aws:dynamodb:us-east-1:111122223333:table/carts")))
+    policy("aws:iam/policy:Policy", "bad-policy-object-wildcard-on-prefix", document(
+        allow("s3:*Object", "arn:aws:s3:::media/*")))
+    policy("aws:iam/rolePolicy:RolePolicy", "bad-role-policy-every-action-on-one-key", document(
+        allow("*", "arn:aws:kms:us-east-1:111122223333:key/k1")), role="app")
+    policy("aws:iam/policy:Policy", "bad-policy-not-action-on-one-bucket", document(
+        {"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "arn:aws:s3:::media"}))
     policy("aws:iam/policy:Policy", "good-policy-scoped", document(
-        allow("s3:*", "arn:aws:s3:::media/*"),
+        allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::media/*"),
         allow("s3:Get*", "*"),  # one kind of access: a verb prefix is not service-wide
-        allow("dynamodb:*", "arn:aws:dynamodb:us-east-1:111122223333:table/carts"),
-        allow("dynamodb:*", "arn:aws:s3:::*"),  # every bucket, but no DynamoDB resource
+        allow(["dynamodb:GetItem", "dynamodb:Query"], "arn:aws:dynamodb:us-east-1:111122223333:table/carts"),
         {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
         {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"},
         {"Effect": "Allow", "NotAction": "*", "Resource": "*"}))
@@ -233,13 +240,15 @@ def test_host_namespaces(result, bad):
     check(result, HOST_NS, bad, ["good-task", "good-task-pid-task"])
 
 
-# -- iam-no-service-wildcard-on-all-resources --
+# -- iam-no-service-wide-actions --
 
 @pytest.mark.parametrize("bad", ["bad-policy-s3-star", "bad-policy-upper-case", "bad-role-policy-in-list",
                                  "bad-user-policy-object-form", "bad-group-policy-not-action",
                                  "bad-policy-not-resource", "bad-policy-cross-service", "bad-policy-every-bucket",
-                                 "bad-policy-with-condition", "bad-role-inline-service-wildcard"])
-def test_service_wildcards_on_every_resource(result, bad):
+                                 "bad-policy-with-condition", "bad-role-inline-service-wildcard",
+                                 "bad-policy-service-star-on-one-table", "bad-policy-object-wildcard-on-prefix",
+                                 "bad-role-policy-every-action-on-one-key", "bad-policy-not-action-on-one-bucket"])
+def test_service_wide_actions_on_any_resource(result, bad):
     check(result, SERVICE_WILDCARD, bad, "good-policy-scoped")
 
 

@@ -18,7 +18,8 @@ PITR = "dynamodb-point-in-time-recovery"
 VERSIONING = "s3-bucket-versioning-enabled"
 LOGGING = "s3-bucket-access-logging"
 IAM_AUTH = "aurora-iam-authentication"
-MINE = (PUBLIC, SG, DELETION, IAM, PITR, VERSIONING, LOGGING, IAM_AUTH)
+HTTP = "security-group-no-plain-http-ingress"
+MINE = (PUBLIC, SG, DELETION, IAM, PITR, VERSIONING, LOGGING, IAM_AUTH, HTTP)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
@@ -110,7 +111,17 @@ def build_graph():
     g.add(rule, "bad-ingress-rule-all", {"securityGroupId": "sg-1", "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"})
     g.add(rule, "bad-ingress-rule-http", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 80,
                                           "toPort": 80, "cidrIpv6": "::/0"})
+    g.add(rule, "good-ingress-rule-app-port", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 8080,
+                                               "toPort": 8080, "referencedSecurityGroupId": "sg-2"})
+    g.add(rule, "good-ingress-rule-udp-80", {"securityGroupId": "sg-1", "ipProtocol": "udp", "fromPort": 80,
+                                             "toPort": 80, "cidrIpv4": "10.0.0.0/16"})
+    g.add("aws:ec2/securityGroup:SecurityGroup", "bad-sg-low-ports-from-vpc", {"vpcId": "vpc-1", "ingress": [
+        {"protocol": "tcp", "fromPort": 0, "toPort": 1023, "cidrBlocks": ["10.0.0.0/16"]}]})
     sg_rule = "aws:ec2/securityGroupRule:SecurityGroupRule"
+    g.add(sg_rule, "bad-sgrule-http-from-sg", {"type": "ingress", "securityGroupId": "sg-1", "protocol": "6",
+                                               "fromPort": 80, "toPort": 80, "sourceSecurityGroupId": "sg-2"})
+    g.add(sg_rule, "good-sgrule-egress-http", {"type": "egress", "securityGroupId": "sg-1", "protocol": "tcp",
+                                               "fromPort": 80, "toPort": 80, "cidrBlocks": ["10.0.0.0/16"]})
     g.add(sg_rule, "good-sgrule-egress", {"type": "egress", "securityGroupId": "sg-1", "protocol": "-1",
                                           "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]})
     g.add(sg_rule, "bad-sgrule-rdp", {"type": "ingress", "securityGroupId": "sg-1", "protocol": "tcp",
@@ -240,6 +251,26 @@ def test_public_ingress(result, bad):
 def test_public_ingress_good_resources(result):
     assert not {"good-sg-https", "good-default-sg", "good-ingress-rule-https", "good-ingress-rule-vpc",
                 "good-ingress-rule-from-sg", "good-sgrule-egress"} & violated(result, SG)
+
+
+# -- security-group-no-plain-http-ingress --
+
+@pytest.mark.parametrize("bad", ["bad-ingress-rule-http", "good-ingress-rule-vpc", "good-ingress-rule-from-sg",
+                                 "bad-sg-all-ipv6", "bad-default-sg", "bad-ingress-rule-all",
+                                 "bad-sg-low-ports-from-vpc", "bad-sgrule-http-from-sg"])
+def test_plain_http_ingress_from_any_source(result, bad):
+    check(result, HTTP, bad, "good-sg-https")
+
+
+def test_plain_http_ingress_good_resources(result):
+    assert not {"good-sg-https", "good-ingress-rule-https", "good-ingress-rule-app-port", "good-ingress-rule-udp-80",
+                "bad-sg-range", "good-sgrule-egress", "good-sgrule-egress-http", "good-default-sg"} & violated(
+        result, HTTP)
+
+
+def test_plain_http_message_names_the_range(result):
+    [message] = message_for(result, HTTP, "bad-sg-low-ports-from-vpc")
+    assert "ingress[0] admits tcp ports 0-1023" in message
 
 
 def test_public_ingress_ports_setting_changes_the_verdict(port80_result):

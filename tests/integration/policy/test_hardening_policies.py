@@ -123,8 +123,12 @@ def add_databases(g):
     g.add(cluster_instance, "good-pi-secondary-instance", {
         "performanceInsightsEnabled": True,
         "performanceInsightsKmsKeyId": f"arn:aws:kms:us-west-2:{ACCOUNT}:key/mrk-1234"}, role="secondary")
-    g.add(cluster_instance, "good-pi-off", {"performanceInsightsEnabled": False})
-    g.add(instance, "good-pi-instance-no-pi", {"instanceClass": "db.t4g.micro"})
+    g.add(cluster_instance, "bad-pi-off", {"performanceInsightsEnabled": False})
+    g.add(cluster_instance, "bad-pi-secondary-unset", {}, role="secondary")
+    g.add(instance, "bad-pi-instance-no-pi", {"instanceClass": "db.t4g.micro"})
+    g.add(instance, "good-pi-instance", {"instanceClass": "db.r6g.large", "performanceInsightsEnabled": True,
+                                         "performanceInsightsKmsKeyId": CMK})
+    g.add("aws:rds/cluster:Cluster", "good-aurora-cluster-pi-on-its-instances", {"engine": "aurora-postgresql"})
     g.add(cluster_instance, "bad-pi-no-key", {"performanceInsightsEnabled": True})
     g.add(cluster_instance, "bad-pi-secondary-no-key", {"performanceInsightsEnabled": True}, role="secondary")
     g.add(instance, "bad-pi-aws-alias", {"performanceInsightsEnabled": True,
@@ -295,10 +299,11 @@ def test_sqs_tls(result, bad):
 # -- rds-performance-insights-cmk --
 
 @pytest.mark.parametrize("bad", ["bad-pi-no-key", "bad-pi-secondary-no-key", "bad-pi-aws-alias",
-                                 "bad-pi-aws-alias-arn", "bad-pi-cluster", "bad-pi-advanced-insights"])
-def test_performance_insights_cmk(result, bad):
-    check(result, PI_CMK, bad, ["good-pi-cluster-instance", "good-pi-secondary-instance", "good-pi-off",
-                                "good-pi-instance-no-pi"])
+                                 "bad-pi-aws-alias-arn", "bad-pi-cluster", "bad-pi-advanced-insights",
+                                 "bad-pi-off", "bad-pi-secondary-unset", "bad-pi-instance-no-pi"])
+def test_performance_insights_on_with_a_cmk(result, bad):
+    check(result, PI_CMK, bad, ["good-pi-cluster-instance", "good-pi-secondary-instance", "good-pi-instance",
+                                "good-aurora-cluster-pi-on-its-instances"])
 
 
 def test_performance_insights_message_names_the_aws_managed_key(result):

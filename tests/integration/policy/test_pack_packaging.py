@@ -28,14 +28,15 @@ EXPECTED_POLICIES = {
     "s3-bucket-access-logging", "s3-bucket-cross-region-replication", "s3-bucket-kms-encryption",
     "s3-bucket-public-access-blocked", "s3-bucket-tls-only", "s3-bucket-versioning-enabled",
     "secretsmanager-secret-cmk-encryption", "secretsmanager-secret-replicated", "security-group-no-public-ingress",
+    "security-group-no-plain-http-ingress",
     "sns-topic-kms-encryption", "sqs-queue-kms-encryption",
     # containers, IAM scope and secret rotation
     "ecs-container-not-privileged", "ecs-container-non-root-user", "ecs-container-readonly-root-filesystem",
-    "ecs-task-no-host-namespaces", "iam-no-service-wildcard-on-all-resources", "iam-no-aws-managed-admin-policies",
+    "ecs-task-no-host-namespaces", "iam-no-service-wide-actions", "iam-no-aws-managed-admin-policies",
     "secretsmanager-secret-rotation",
     # public exposure
     "s3-bucket-policy-no-public-principal", "lambda-permission-restricted-source", "rds-instance-not-public",
-    "vpc-default-security-group-closed", "subnet-no-public-ip-outside-public-tier", "alb-internet-facing-waf",
+    "vpc-default-security-group-closed", "subnet-no-public-ip-on-launch", "alb-waf-web-acl",
     # activity logs
     "alb-access-logging", "vpc-flow-logs-enabled", "waf-logging-enabled", "ecs-container-logging",
     "log-group-retention", "aurora-log-exports", "aurora-backup-retention",

@@ -15,8 +15,8 @@ BUCKET_POLICY = "s3-bucket-policy-no-public-principal"
 LAMBDA = "lambda-permission-restricted-source"
 RDS = "rds-instance-not-public"
 DEFAULT_SG = "vpc-default-security-group-closed"
-SUBNET = "subnet-no-public-ip-outside-public-tier"
-WAF = "alb-internet-facing-waf"
+SUBNET = "subnet-no-public-ip-on-launch"
+WAF = "alb-waf-web-acl"
 MINE = (BUCKET_POLICY, LAMBDA, RDS, DEFAULT_SG, SUBNET, WAF)
 KMS = "kms-key-policy-no-public-wildcard"
 
@@ -114,15 +114,17 @@ def build_graph():
     # -- rds-instance-not-public (primary and secondary members alike)
     g.add("aws:rds/instance:Instance", "bad-instance-public", {"instanceClass": "db.t4g.micro",
                                                                "publiclyAccessible": True})
-    g.add("aws:rds/instance:Instance", "good-instance-unset", {"instanceClass": "db.t4g.micro"})
+    g.add("aws:rds/instance:Instance", "bad-instance-unset", {"instanceClass": "db.t4g.micro"})
+    g.add("aws:rds/instance:Instance", "good-instance", {"instanceClass": "db.t4g.micro", "publiclyAccessible": False})
     g.add("aws:rds/clusterInstance:ClusterInstance", "good-cluster-instance",
           {"clusterIdentifier": "db", "instanceClass": "db.r6g.large", "publiclyAccessible": False})
     g.add("aws:rds/clusterInstance:ClusterInstance", "bad-secondary-cluster-instance-public",
           {"clusterIdentifier": "db-2", "instanceClass": "db.r6g.large", "publiclyAccessible": True}, role="secondary")
     g.add("aws:rds/clusterInstance:ClusterInstance", "bad-cluster-instance-default-subnet-group",
           {"clusterIdentifier": "db", "instanceClass": "db.r6g.large", "dbSubnetGroupName": "default"})
-    g.add("aws:rds/clusterInstance:ClusterInstance", "good-cluster-instance-unset",
+    g.add("aws:rds/clusterInstance:ClusterInstance", "bad-cluster-instance-unset-in-own-subnet-group",
           {"clusterIdentifier": "db", "instanceClass": "db.r6g.large", "dbSubnetGroupName": "isolated"})
+    g.add("aws:rds/cluster:Cluster", "good-aurora-cluster-without-the-setting", {"engine": "aurora-postgresql"})
     g.add("aws:rds/cluster:Cluster", "bad-multi-az-cluster-public",
           {"engine": "postgres", "dbClusterInstanceClass": "db.m6gd.large", "publiclyAccessible": True})
 
@@ -159,7 +161,7 @@ def build_graph():
     g.add("aws:ec2/securityGroup:SecurityGroup", "bad-group-named-default", {"name": "default", "ingress": [
         {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8"]}]})
 
-    # -- subnet-no-public-ip-outside-public-tier
+    # -- subnet-no-public-ip-on-launch
     igw = g.add("aws:ec2/internetGateway:InternetGateway", "igw", {"vpcId": "vpc-1"})
     public_rt = g.add("aws:ec2/routeTable:RouteTable", "rt-public", {"vpcId": "vpc-1"})
     route = g.add("aws:ec2/route:Route", "route-public", {"routeTableId": "rtb-public", "gatewayId": "igw-1",
@@ -186,9 +188,14 @@ def build_graph():
             g.depends(association, "routeTableId", table)
         return urn
 
-    subnet("good-public-subnet-maps-ip", public_rt, mapPublicIpOnLaunch=True, tags={"Tier": "public"})
-    subnet("good-inline-public-subnet-ipv6", inline_rt, assignIpv6AddressOnCreation=True, mapPublicIpOnLaunch=True)
+    # Public-tier subnets map addresses only where publicTierMayAssign allows it (tier_result); by default they fail.
+    subnet("tier-public-subnet-maps-ip", public_rt, mapPublicIpOnLaunch=True, tags={"Tier": "public"})
+    subnet("tier-inline-public-subnet-ipv6", inline_rt, assignIpv6AddressOnCreation=True, mapPublicIpOnLaunch=True)
     subnet("good-private-subnet", private_rt, mapPublicIpOnLaunch=False)
+    subnet("good-public-subnet-no-mapping", public_rt, tags={"Tier": "public"})
+    g.add("aws:ec2/defaultSubnet:DefaultSubnet", "bad-default-subnet-left-unset", {"availabilityZone": "us-east-1a"})
+    g.add("aws:ec2/defaultSubnet:DefaultSubnet", "good-default-subnet-turned-off",
+          {"availabilityZone": "us-east-1b", "mapPublicIpOnLaunch": False})
     subnet("bad-private-subnet-maps-ip", private_rt, mapPublicIpOnLaunch=True)
     subnet("bad-tagged-public-without-igw-route", private_rt, mapPublicIpOnLaunch=True, tags={"Tier": "public"})
     subnet("bad-subnet-without-route-table", mapPublicIpOnLaunch=True)
@@ -199,9 +206,9 @@ def build_graph():
     main_rt = g.add("aws:ec2/defaultRouteTable:DefaultRouteTable", "rt-main", {
         "defaultRouteTableId": "rtb-main", "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-9"}]})
     g.depends(main_rt, "defaultRouteTableId", vpc_main)
-    subnet("good-subnet-on-public-main-table", vpc=vpc_main, mapPublicIpOnLaunch=True)
+    subnet("tier-subnet-on-public-main-table", vpc=vpc_main, mapPublicIpOnLaunch=True)
 
-    # -- alb-internet-facing-waf
+    # -- alb-waf-web-acl
     lb = "aws:lb/loadBalancer:LoadBalancer"
     protected = g.add(lb, "good-alb-with-waf", {"name": "shop", "loadBalancerType": "application", "internal": False})
     association = g.add("aws:wafv2/webAclAssociation:WebAclAssociation", "waf-association",
@@ -214,7 +221,7 @@ def build_graph():
     g.add(lb, "bad-alb-no-waf", {"name": "naked", "loadBalancerType": "application", "internal": False})
     g.add(lb, "bad-alb-default-type-no-waf", {"name": "naked-2"})
     g.add("aws:alb/loadBalancer:LoadBalancer", "bad-alb-alias-type-no-waf", {"name": "naked-3"})
-    g.add(lb, "good-internal-alb", {"name": "inside", "loadBalancerType": "application", "internal": True})
+    g.add(lb, "bad-internal-alb-no-waf", {"name": "inside", "loadBalancerType": "application", "internal": True})
     g.add(lb, "good-network-lb", {"name": "nlb", "loadBalancerType": "network"})
 
     # -- kms-key-policy-no-public-wildcard shares principals.py: a list principal and a ForAllValues condition
@@ -288,13 +295,15 @@ def test_lambda_permission_s3_message_asks_for_source_account(result):
 # -- rds-instance-not-public --
 
 @pytest.mark.parametrize("bad", ["bad-instance-public", "bad-secondary-cluster-instance-public",
-                                 "bad-cluster-instance-default-subnet-group", "bad-multi-az-cluster-public"])
+                                 "bad-cluster-instance-default-subnet-group", "bad-multi-az-cluster-public",
+                                 "bad-instance-unset", "bad-cluster-instance-unset-in-own-subnet-group"])
 def test_rds_public(result, bad):
     check(result, RDS, bad, "good-cluster-instance")
 
 
 def test_rds_public_good_resources(result):
-    assert not {"good-instance-unset", "good-cluster-instance", "good-cluster-instance-unset"} & violated(result, RDS)
+    assert not {"good-instance", "good-cluster-instance", "good-aurora-cluster-without-the-setting"} & violated(
+        result, RDS)
 
 
 # -- vpc-default-security-group-closed --
@@ -311,35 +320,50 @@ def test_default_security_group_good_resources(result):
                 "good-vpc-with-open-default-sg", "good-app-sg", "good-rule-on-app-sg"} & violated(result, DEFAULT_SG)
 
 
-# -- subnet-no-public-ip-outside-public-tier --
+# -- subnet-no-public-ip-on-launch --
 
-@pytest.mark.parametrize("bad", ["bad-private-subnet-maps-ip", "bad-tagged-public-without-igw-route",
-                                 "bad-subnet-without-route-table", "bad-egress-only-subnet-ipv6",
-                                 "bad-public-v4-subnet-ipv6"])
-def test_subnet_public_ip(result, bad):
-    check(result, SUBNET, bad, "good-public-subnet-maps-ip")
+TIER_SUBNETS = ["tier-public-subnet-maps-ip", "tier-inline-public-subnet-ipv6", "tier-subnet-on-public-main-table"]
+TIER_BAD = ["bad-private-subnet-maps-ip", "bad-tagged-public-without-igw-route", "bad-subnet-without-route-table",
+            "bad-egress-only-subnet-ipv6", "bad-public-v4-subnet-ipv6"]
+tier_result = result_fixture(only([SUBNET], **{SUBNET: {"publicTierMayAssign": True}}))
+
+
+@pytest.mark.parametrize("bad", [*TIER_BAD, *TIER_SUBNETS, "bad-default-subnet-left-unset"])
+def test_no_subnet_assigns_public_addresses_by_default(result, bad):
+    check(result, SUBNET, bad, "good-public-subnet-no-mapping")
 
 
 def test_subnet_public_ip_good_resources(result):
-    assert not {"good-public-subnet-maps-ip", "good-inline-public-subnet-ipv6", "good-private-subnet",
-                "good-subnet-on-public-main-table"} & violated(result, SUBNET)
+    assert not {"good-private-subnet", "good-public-subnet-no-mapping", "good-default-subnet-turned-off"} & violated(
+        result, SUBNET)
 
 
-def test_subnet_message_names_the_setting(result):
-    [message] = message_for(result, SUBNET, "bad-egress-only-subnet-ipv6")
+@pytest.mark.parametrize("bad", TIER_BAD)
+def test_with_public_tier_allowed_only_subnets_routing_to_an_internet_gateway_may_assign(tier_result, bad):
+    check(tier_result, SUBNET, bad, "tier-public-subnet-maps-ip")
+
+
+def test_with_public_tier_allowed_the_public_tier_passes(tier_result):
+    assert not set(TIER_SUBNETS) & violated(tier_result, SUBNET)
+
+
+def test_subnet_message_names_the_setting(result, tier_result):
+    [message] = message_for(tier_result, SUBNET, "bad-egress-only-subnet-ipv6")
     assert "assignIpv6AddressOnCreation" in message and "::/0" in message
+    [default] = message_for(result, SUBNET, "bad-default-subnet-left-unset")
+    assert "mapPublicIpOnLaunch unset (AWS default: true)" in default
 
 
-# -- alb-internet-facing-waf --
+# -- alb-waf-web-acl --
 
-@pytest.mark.parametrize("bad", ["bad-alb-no-waf", "bad-alb-default-type-no-waf", "bad-alb-alias-type-no-waf"])
+@pytest.mark.parametrize("bad", ["bad-alb-no-waf", "bad-alb-default-type-no-waf", "bad-alb-alias-type-no-waf",
+                                 "bad-internal-alb-no-waf"])
 def test_alb_waf(result, bad):
     check(result, WAF, bad, "good-alb-with-waf")
 
 
 def test_alb_waf_good_resources(result):
-    assert not {"good-alb-with-waf", "good-alb-waf-by-arn-secondary", "good-internal-alb",
-                "good-network-lb"} & violated(result, WAF)
+    assert not {"good-alb-with-waf", "good-alb-waf-by-arn-secondary", "good-network-lb"} & violated(result, WAF)
 
 
 # -- the shared reading of principals, as the KMS key policy check now uses it --

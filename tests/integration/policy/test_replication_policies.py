@@ -49,6 +49,14 @@ def build_graph():
     g.add("aws:s3/bucket:Bucket", "good-src", {"bucket": "good-src"})
     g.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "good-src-replication",
           {"bucket": "good-src", "role": "arn:aws:iam::1:role/r", "rules": [rule("good-dst", replica_key=objects_key)]})
+    # The secondary's twin replicates back (what it takes while it serves must reach the primary after failback).
+    g.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "good-dst-replication-back",
+          {"bucket": "good-dst", "rules": [rule("good-src")]}, role="secondary")
+    g.add("aws:s3/bucket:Bucket", "bad-secondary-one-way", {"bucket": "bad-secondary-one-way"}, role="secondary")
+    g.add("aws:s3/bucket:Bucket", "bad-partly-disabled", {"bucket": "bad-partly-disabled"})
+    g.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "bad-partly-disabled-replication",
+          {"bucket": "bad-partly-disabled", "rules": [rule("good-dst"), {**rule("good-dst"), "id": "paused",
+                                                                         "status": "Disabled", "priority": 2}]})
     autonamed = g.add("aws:s3/bucket:Bucket", "good-autonamed", {"tags": {"DataClassification": "restricted"}})
     config = g.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "good-autonamed-replication",
                    {"bucket": "good-autonamed-20260101", "rules": [rule("good-dst")]})
@@ -140,6 +148,19 @@ def test_s3_bucket_without_replication_config_is_reported(result):
 def test_s3_replication_without_enabled_rule_is_reported(result):
     assert "bad-disabled-rule" in violated(result, S3)
     assert message_for(result, S3, "no rule with status Enabled")
+
+
+def test_s3_secondary_data_bucket_must_replicate_back(result):
+    assert "bad-secondary-one-way" in violated(result, S3)
+    assert [m for m in message_for(result, S3, "bad-secondary-one-way") if "secondary us-west-2" in m]
+
+
+def test_s3_every_replication_rule_is_enabled(result):
+    assert {"bad-disabled-rule-replication", "bad-partly-disabled-replication"} <= violated(result, S3)
+    assert "bad-partly-disabled" not in violated(result, S3)  # its enabled rule replicates it
+    [message] = message_for(result, S3, "bad-partly-disabled-replication")
+    assert "(paused)" in message
+    assert not {"good-src-replication", "good-dst-replication-back"} & violated(result, S3)
 
 
 def test_s3_replication_to_the_same_region_is_reported(result):

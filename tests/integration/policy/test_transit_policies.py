@@ -53,7 +53,12 @@ def _graph():
     g.add(LISTENER, "good-listener-tls", _https("ELBSecurityPolicy-FS-1-2-Res-2020-10", protocol="TLS"))
     g.add("aws:alb/listener:Listener", "good-alb-listener", _https("ELBSecurityPolicy-TLS13-1-3-2021-06"),
           role="secondary")
-    g.add(LISTENER, "good-listener-redirect", _http([_redirect()]))
+    g.add(LISTENER, "redirect-only-listener", _http([_redirect()]))  # fails unless allowHttpsRedirects
+    g.add(LISTENER, "bad-listener-no-certificate", {**_https("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+                                                   "certificateArn": None})
+    g.add(LISTENER, "bad-listener-iam-certificate", {
+        **_https("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+        "certificateArn": "arn:aws:iam::111122223333:server-certificate/shop"}, role="secondary")
     g.add(LISTENER, "bad-listener-old-policy", _https("ELBSecurityPolicy-2016-08"))
     g.add(LISTENER, "bad-listener-no-policy", _https())
     g.add(LISTENER, "bad-listener-http-forward", _http(FORWARD))
@@ -92,7 +97,8 @@ def _graph():
 
 
 CONFIG = {"alb-listener-https-only": {"allowedSslPolicies": ["ELBSecurityPolicy-2016-08",
-                                                             "ELBSecurityPolicy-TLS13-1-3-2021-06"]}}
+                                                             "ELBSecurityPolicy-TLS13-1-3-2021-06"],
+                                       "allowHttpsRedirects": True}}
 
 
 graph = graph_fixture(_graph)
@@ -100,7 +106,9 @@ result = result_fixture()
 configured = result_fixture(CONFIG)
 
 
-GOOD_LISTENERS = ["good-listener-https", "good-listener-tls", "good-alb-listener", "good-listener-redirect"]
+GOOD_LISTENERS = ["good-listener-https", "good-listener-tls", "good-alb-listener"]
+HTTP_LISTENERS = ["redirect-only-listener", "bad-listener-http-forward", "bad-listener-redirect-keeps-http",
+                  "bad-listener-mixed-actions"]
 
 
 # alb-listener-https-only
@@ -113,16 +121,27 @@ def test_listener_https_without_ssl_policy(result):
     check(result, "alb-listener-https-only", ["bad-listener-no-policy"], GOOD_LISTENERS)
 
 
-def test_listener_http_forwarding(result):
-    check(result, "alb-listener-https-only", ["bad-listener-http-forward"], ["good-listener-redirect"])
+def test_listener_needs_an_acm_certificate(result):
+    check(result, "alb-listener-https-only", ["bad-listener-no-certificate", "bad-listener-iam-certificate"],
+          GOOD_LISTENERS)
+    assert any("server-certificate/shop, which is not an ACM certificate" in m
+               for m in messages(result, "alb-listener-https-only"))
 
 
-def test_listener_redirect_that_keeps_http(result):
-    check(result, "alb-listener-https-only", ["bad-listener-redirect-keeps-http"], ["good-listener-redirect"])
+def test_no_http_listener_by_default_not_even_a_redirect(result):
+    check(result, "alb-listener-https-only", HTTP_LISTENERS, GOOD_LISTENERS)
 
 
-def test_listener_http_with_a_non_redirect_action(result):
-    check(result, "alb-listener-https-only", ["bad-listener-mixed-actions"], ["good-listener-redirect"])
+def test_with_redirects_allowed_http_forwarding_still_fails(configured):
+    check(configured, "alb-listener-https-only", ["bad-listener-http-forward"], ["redirect-only-listener"])
+
+
+def test_with_redirects_allowed_a_redirect_that_keeps_http_fails(configured):
+    check(configured, "alb-listener-https-only", ["bad-listener-redirect-keeps-http"], ["redirect-only-listener"])
+
+
+def test_with_redirects_allowed_a_non_redirect_action_fails(configured):
+    check(configured, "alb-listener-https-only", ["bad-listener-mixed-actions"], ["redirect-only-listener"])
 
 
 def test_listener_plain_tcp(result):
@@ -131,7 +150,7 @@ def test_listener_plain_tcp(result):
 
 def test_listener_config_changes_allowed_ssl_policies(configured):
     check(configured, "alb-listener-https-only", ["good-listener-https", "good-listener-tls"],
-           ["bad-listener-old-policy", "good-alb-listener", "good-listener-redirect"])
+          ["bad-listener-old-policy", "good-alb-listener", "redirect-only-listener"])
 
 
 # s3-bucket-tls-only
