@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from drkit.graph.capture import config_for_runtime
 from drkit.graph.resource_graph import Graph
@@ -62,9 +62,11 @@ class PolicyGate:
         self._configured = False
         self._logs_seen = 0  # logs before this index belong to earlier evaluations
         # For sessions that evaluate many near-identical graphs (mutation tests): a resource whose Analyze request
-        # is byte-identical to one already answered is not sent again (AnalyzerClient.analyze). AnalyzeStack always
-        # runs: stack policies see the whole graph.
-        self._analyses: dict | None = {} if reuse_identical_analyses else None
+        # is byte-identical to one already answered under the same configuration is not sent again
+        # (AnalyzerClient.analyze). AnalyzeStack always runs: stack policies see the whole graph.
+        self._reuse = reuse_identical_analyses
+        self._analyses_by_scope: dict[frozenset[str] | None, dict] = {}
+        self._scope: frozenset[str] | None = None  # the policies the pack is configured to run; None: all
 
     def __enter__(self) -> "PolicyGate":
         return self
@@ -90,14 +92,33 @@ class PolicyGate:
                                dry_run=True, config=self._engine_config)
         self.info = client.analyzer_info()
         self.resolved = resolve(self.info, self._user_config, self._config_label)
+        self._active_config = self.resolved
         client.configure(self.resolved)
         self.timings["pack start"] = plugin.port_seconds
         self.timings["pack configure"] = time.perf_counter() - configure_started
         self._configured = True
 
-    def evaluate(self, graph: Graph) -> GateResult:
+    def _limit_to(self, only: frozenset[str] | None) -> None:
+        """Configure the pack to run only these policies (None: every policy), each at its resolved level and with
+        its resolved settings. The engine sends Configure once, but the Analyzer protocol accepts it again, and a
+        pack does no work for a disabled policy: a session that checks one policy per graph (the mutation tests)
+        pays for that policy alone instead of re-reading the whole graph once per stack policy."""
+        if only == self._scope:
+            return
+        unknown = sorted((only or frozenset()) - set(self.resolved))
+        if unknown:
+            raise ValueError(f"not policies of pack {self.info.name}: {', '.join(unknown)}")
+        self._active_config = {name: entry if only is None or name in only
+                               else {**entry, "enforcementLevel": "disabled"} for name, entry in self.resolved.items()}
+        self._client.configure(self._active_config)
+        self._scope = only
+
+    def evaluate(self, graph: Graph, only: Iterable[str] | None = None) -> GateResult:
+        """The pack's verdict on the graph; with `only`, from those policies alone (the rest disabled)."""
         if not self._configured:
             self._configure()
+        self._limit_to(frozenset(only) if only is not None else None)
+        memo = self._analyses_by_scope.setdefault(self._scope, {}) if self._reuse else None
         started = time.perf_counter()
         index = graph.by_urn()
         analyzable = [r for r in graph if not r.is_provider and r.type != "pulumi:pulumi:Stack"]
@@ -106,14 +127,14 @@ class PolicyGate:
         for resource in analyzable:
             # The engine, not the pack, attaches the URN to per-resource diagnostics.
             diagnostics.extend(replace(d, urn=d.urn or resource.urn)
-                               for d in self._client.analyze(resource, index, self._analyses))
+                               for d in self._client.analyze(resource, index, memo))
         stack_diagnostics, not_applicable = self._client.analyze_stack(list(graph), index)
         diagnostics.extend(stack_diagnostics)
         self.timings["analysis"] = time.perf_counter() - started
         self._plugin.settle_stderr()
         logs, self._logs_seen = self._plugin.logs[self._logs_seen:], len(self._plugin.logs)
         return GateResult(pack_name=self.info.name, pack_version=self.pack.version, info=self.info,
-                          diagnostics=diagnostics, resolved_config=self.resolved,
+                          diagnostics=diagnostics, resolved_config=self._active_config,
                           resources_analyzed=len(analyzable), logs=logs, timings=dict(self.timings),
                           not_applicable=not_applicable)
 

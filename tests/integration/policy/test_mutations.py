@@ -70,5 +70,20 @@ def test_a_session_carries_nothing_from_one_graph_to_the_next(published_prod_pac
 
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
 def test_mutation_is_caught_by_its_policy(mutation, published_prod_pack):
+    # Only the policy under test runs, at the level and with the settings prod resolves for it: policies are
+    # independent, and the full pack's verdict on the graphs is what the tests above and test_pack_stands_alone check.
     graph, broken_urn, policy = mutated(mutation)
-    check_caught(published_prod_pack.evaluate(graph), policy, broken_urn)
+    check_caught(published_prod_pack.evaluate(graph, only=[policy]), policy, broken_urn)
+
+
+def test_a_limited_evaluation_runs_that_policy_alone_and_then_the_whole_pack_again(published_prod_pack):
+    both = stack_graph("prod")
+    (public_reader, policy), (pitr_off, other) = MUTATIONS["public Aurora reader"], MUTATIONS["PITR off"]
+    public_reader(both)
+    pitr_off(both)
+    limited = published_prod_pack.evaluate(both, only=[policy])
+    assert {d.policy for d in limited.diagnostics} == {policy}
+    assert limited.resolved_config[other]["enforcementLevel"] == "disabled"
+    everything = published_prod_pack.evaluate(both)
+    assert {policy, other} <= {d.policy for d in everything.diagnostics}
+    assert everything.resolved_config[other]["enforcementLevel"] == "mandatory"
