@@ -132,8 +132,9 @@ def collect(stack_name: str, *, pack_dir: Path, pack_config: Path | None, inputs
     live = live_config_evidence(inputs.live) if inputs.live else []
     started = time.perf_counter()
     graph_ready: Future = Future()
-    # Three things overlap: the pack boots in its own process and checkov's repository scans start while this
-    # process runs the program; then checkov's plan scan and the pack's analysis run side by side.
+    # Three things overlap: the pack boots in its own process, analyses each resource as the program registers it,
+    # and checkov's repository scans start while this process runs the program; then checkov's plan scan and the
+    # pack's stack policies run side by side.
     with PolicyGate(pack_dir, project=stack.project.name, stack=stack_name, stack_config=stack.raw,
                     config_file=pack_config, progress=say, on_log=_show_pack_log) as gate, \
             ThreadPoolExecutor(max_workers=1) as pool:
@@ -141,7 +142,8 @@ def collect(stack_name: str, *, pack_dir: Path, pack_config: Path | None, inputs
                                                     work_dir)
         say(f"Running {stack.project.main.name}/ for stack '{stack_name}' under the Pulumi mock runtime...")
         try:
-            graph = run_program(stack.project.main, stack.project.name, stack_name, stack.raw)
+            graph = run_program(stack.project.main, stack.project.name, stack_name, stack.raw,
+                                on_resource=gate.analyze_as_registered())
         except BaseException as exc:
             graph_ready.set_exception(exc)  # lets the checkov scan stop instead of waiting for a graph
             raise

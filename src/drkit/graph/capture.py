@@ -14,7 +14,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pulumi
 from google.protobuf import json_format
@@ -30,8 +30,9 @@ from drkit.graph.resource_graph import REDACTED, SECRET_SIG, SIG_KEY, UNKNOWN, G
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: PlatformMocks):
+    def __init__(self, mocks: PlatformMocks, on_record: Callable[[Resource], None] | None = None):
         super().__init__(mocks)
+        self._on_record = on_record
         self.records: list[Resource] = []
         self.duplicate_urns: list[str] = []
         self._seen: set[str] = set()
@@ -66,6 +67,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 self.duplicate_urns.append(record.urn)
             self._seen.add(record.urn)
             self.records.append(record)
+        if self._on_record is not None:
+            self._on_record(record)
         return response
 
 
@@ -118,10 +121,11 @@ def _in_package(module: str, package: str) -> bool:
 
 
 def run_program(program_dir: Path, project: str, stack: str, raw_config: dict[str, Any],
-                preview: bool = True) -> Graph:
-    """Run the program at `program_dir` for `stack` under mocks and return its resource graph."""
+                preview: bool = True, on_resource: Callable[[Resource], None] | None = None) -> Graph:
+    """Run the program at `program_dir` for `stack` under mocks and return its resource graph; `on_resource` is told
+    of each resource as the program registers it (in registration order, from the runtime's threads)."""
     mocks = PlatformMocks()
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, on_record=on_resource)
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(config_for_runtime(project, raw_config))

@@ -5,17 +5,21 @@ plugin process boots (two cores, two processes), then call `evaluate` with the g
 """
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from drkit.graph.capture import config_for_runtime
-from drkit.graph.resource_graph import Graph
+from drkit.graph.resource_graph import Graph, Resource
 from drkit.policy_host.client import AnalyzerClient, AnalyzerInfo, Diagnostic
 from drkit.policy_host.host import LogEntry, PluginProcess, start_pack
 from drkit.policy_host.pack import open_pack
 from drkit.policy_host.pack_config import read_config_file, resolve
+
+STACK_TYPE = "pulumi:pulumi:Stack"  # the root stack resource: the engine does not analyze it
 
 
 @dataclass
@@ -29,6 +33,7 @@ class GateResult:
     logs: list[LogEntry] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (stack policy, reason)
+    answered_early: int = 0  # resources whose Analyze answer arrived while the program ran (analyze_as_registered)
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -67,6 +72,9 @@ class PolicyGate:
         self._reuse = reuse_identical_analyses
         self._analyses_by_scope: dict[frozenset[str] | None, dict] = {}
         self._scope: frozenset[str] | None = None  # the policies the pack is configured to run; None: all
+        self._configure_lock = threading.Lock()
+        self._early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyze-as-registered")
+        self._early_calls: list[Future] = []
 
     def __enter__(self) -> "PolicyGate":
         return self
@@ -75,11 +83,38 @@ class PolicyGate:
         self.close()
 
     def close(self) -> None:
+        self._early.shutdown(wait=True, cancel_futures=True)
         if self._plugin is not None:
             if self._client is not None:
                 self._client.close()
             self._plugin.stop()
             self._plugin = None
+
+    def _ensure_configured(self) -> None:
+        with self._configure_lock:  # the first early analysis and evaluate() may both get here first
+            if not self._configured:
+                self._configure()
+
+    def analyze_as_registered(self) -> Callable[[Resource], None]:
+        """A callback for run_program(on_resource=...): each resource is sent to the pack as soon as the program
+        registers it, as the engine calls Analyze resource by resource during a preview, so the pack (its own
+        process, the other core) works while the program still runs. evaluate() then finds those answers: the
+        request it would send is byte-identical (AnalyzerClient.analyze's memo), and a failed early call is simply
+        made again there, where its error is reported."""
+        self._reuse = True
+        registered: dict[str, Resource] = {}  # providers register before the resources that use them
+
+        def submit(resource: Resource) -> None:
+            registered[resource.urn] = resource
+            if not resource.is_provider and resource.type != STACK_TYPE:
+                self._early_calls.append(self._early.submit(self._analyze_early, resource, registered))
+        return submit
+
+    def _analyze_early(self, resource: Resource, registered: dict[str, Resource]) -> None:
+        self._ensure_configured()
+        memo = self._analyses_by_scope.setdefault(None, {})
+        if self._scope is None:
+            self._client.analyze(resource, registered, memo)
 
     def _configure(self) -> None:
         plugin = self._plugin
@@ -115,15 +150,17 @@ class PolicyGate:
 
     def evaluate(self, graph: Graph, only: Iterable[str] | None = None) -> GateResult:
         """The pack's verdict on the graph; with `only`, from those policies alone (the rest disabled)."""
-        if not self._configured:
-            self._configure()
+        early, self._early_calls = self._early_calls, []
+        wait(early)  # their answers are in the memo; one that failed is asked again below
+        self._ensure_configured()
         self._limit_to(frozenset(only) if only is not None else None)
         memo = self._analyses_by_scope.setdefault(self._scope, {}) if self._reuse else None
         started = time.perf_counter()
         index = graph.by_urn()
-        analyzable = [r for r in graph if not r.is_provider and r.type != "pulumi:pulumi:Stack"]
+        analyzable = [r for r in graph if not r.is_provider and r.type != STACK_TYPE]
         self._say(f"Analyzing {len(analyzable)} resources with {len(self.info.policies)} policies...")
         diagnostics: list[Diagnostic] = []
+        answered_early = len(memo) if memo is not None and early else 0
         for resource in analyzable:
             # The engine, not the pack, attaches the URN to per-resource diagnostics.
             diagnostics.extend(replace(d, urn=d.urn or resource.urn)
@@ -136,7 +173,7 @@ class PolicyGate:
         return GateResult(pack_name=self.info.name, pack_version=self.pack.version, info=self.info,
                           diagnostics=diagnostics, resolved_config=self._active_config,
                           resources_analyzed=len(analyzable), logs=logs, timings=dict(self.timings),
-                          not_applicable=not_applicable)
+                          not_applicable=not_applicable, answered_early=answered_early)
 
 
 def run_gate(graph: Graph, pack_dir: Path, *, stack_config: dict[str, Any], config_file: Path | None = None,

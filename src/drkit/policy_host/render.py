@@ -55,7 +55,8 @@ def render_text(result: GateResult, graph: Graph | None = None) -> str:
     violated = set(by_policy)
     lines.append(f"{len(result.info.policies)} policies, {len(result.info.policies) - len(violated)} without "
                  f"violations; {mandatory} mandatory and {advisory} advisory violations over "
-                 f"{result.resources_analyzed} resources.")
+                 f"{result.resources_analyzed} resources"
+                 + (f" ({result.answered_early} analysed while the program ran)." if result.answered_early else "."))
     timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
     if timing:
         lines.append(f"Timing: {timing}")
@@ -67,6 +68,7 @@ def render_json(result: GateResult, extra: dict[str, Any] | None = None) -> dict
         "pack": {"name": result.pack_name, "version": result.pack_version},
         "passed": result.passed,
         "resourcesAnalyzed": result.resources_analyzed,
+        "answeredWhileProgramRan": result.answered_early,
         "policies": [{"name": p.name, "description": p.description, "type": p.policy_type,
                       "enforcementLevel": result.resolved_config.get(p.name, {}).get("enforcementLevel", p.level),
                       "severity": p.severity, "framework": p.framework, "remediationSteps": p.remediation_steps,
