@@ -54,6 +54,8 @@ class CheckovRun:
     process: subprocess.Popen
     started: float
     workdir: tempfile.TemporaryDirectory
+    scanned: str = ""  # what the scan read, in words for the report
+    root: Path | None = None  # for a scan of listed files: results name their files relative to it, as `-d` does
     reports: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -75,6 +77,8 @@ class CheckovRun:
                              f"; run it by hand to see the whole log") from None
         self.reports = [d for d in (document if isinstance(document, list) else [document])
                         if isinstance(d, dict) and "check_type" in d]  # a scan that found nothing is a bare summary
+        if self.root is not None:
+            _name_files_from(self.root, self.reports)
         print(f"checkov {self.label}: done in {self.seconds:.1f} s", file=sys.stderr, flush=True)
         return self.reports
 
@@ -86,22 +90,61 @@ class CheckovRun:
 
 
 def start_plan_scan(root: Path, plan: Path) -> CheckovRun:
-    return _start(root, "terraform plan", ("terraform_plan",), ["-f", str(plan.resolve())])
+    return _start(root, "terraform plan", ("terraform_plan",), ["-f", str(plan.resolve())],
+                  scanned=f"the Terraform plan written from the resource graph ({plan.name})")
+
+
+def repository_files(root: Path) -> list[Path] | None:
+    """The files of the checkout a secret could be committed from: what git tracks, and untracked files it does not
+    ignore (a secret pasted into a new file is found before its first commit); never virtual envs or build output.
+    None when `root` is not a git work tree (a source archive) or git is missing."""
+    try:
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                                 "--exclude-standard"], capture_output=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = []
+    for name in listed.decode("utf-8", "surrogateescape").split("\0"):
+        path = root / name
+        if name and name.split("/", 1)[0] not in SKIPPED_DIRECTORIES and path.is_file() and not path.is_symlink():
+            files.append(path)  # a tracked file deleted in the working tree is not listed twice or read
+    return files
 
 
 def start_repository_scan(root: Path, frameworks: tuple[str, ...]) -> CheckovRun:
-    """secrets (every file type) and/or github_actions over the repository, skipping venvs and build output."""
+    """secrets (every file type) and/or github_actions over the checkout's files (repository_files), or, outside a
+    git work tree, over the whole directory but virtual envs and build output."""
     root = root.resolve()
-    arguments = ["-d", str(root)]
-    for name in SKIPPED_DIRECTORIES:
-        # checkov treats a skip path as a regex and as a substring of the full path: anchor it at the root.
-        arguments += ["--skip-path", str(root / name)]
+    files = repository_files(root)
+    if files is not None:
+        arguments = ["-f", *map(str, files)]
+        scanned = f"{len(files)} files git lists in the checkout (tracked, and untracked ones it does not ignore)"
+    else:
+        arguments = ["-d", str(root)]
+        for name in SKIPPED_DIRECTORIES:
+            # checkov treats a skip path as a regex and as a substring of the full path: anchor it at the root.
+            arguments += ["--skip-path", str(root / name)]
+        scanned = f"every file under the project directory but {', '.join(SKIPPED_DIRECTORIES)} (not a git checkout)"
     if "secrets" in frameworks:
         arguments.append("--enable-secret-scan-all-files")
-    return _start(root, " and ".join(frameworks), frameworks, arguments)
+    run = _start(root, " and ".join(frameworks), frameworks, arguments, scanned=scanned)
+    run.root = root if files is not None else None
+    return run
 
 
-def _start(root: Path, label: str, frameworks: tuple[str, ...], arguments: list[str]) -> CheckovRun:
+def _name_files_from(root: Path, reports: list[dict[str, Any]]) -> None:
+    """Give listed-file results the root-relative file_path a directory scan gives ("/src/x.py"); checkov names a
+    listed file relative to its working directory (a temporary one here)."""
+    for report in reports:
+        results = report.get("results") if isinstance(report.get("results"), dict) else {}
+        for items in results.values():
+            for item in items if isinstance(items, list) else []:
+                absolute = item.get("file_abs_path") if isinstance(item, dict) else None
+                if isinstance(absolute, str) and Path(absolute).is_relative_to(root):
+                    item["file_path"] = "/" + Path(absolute).relative_to(root).as_posix()
+
+
+def _start(root: Path, label: str, frameworks: tuple[str, ...], arguments: list[str], scanned: str) -> CheckovRun:
     executable = checkov_executable(root)
     workdir = tempfile.TemporaryDirectory(prefix="drkit-checkov-")
     command = [str(executable), "--framework", *frameworks, "-o", "json", "--compact", "--skip-download",
@@ -109,7 +152,7 @@ def _start(root: Path, label: str, frameworks: tuple[str, ...], arguments: list[
     print(f"checkov {label}: started", file=sys.stderr, flush=True)
     process = subprocess.Popen(command, cwd=workdir.name, env=offline_environment(Path(workdir.name)),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return CheckovRun(label, frameworks, process, time.perf_counter(), workdir)
+    return CheckovRun(label, frameworks, process, time.perf_counter(), workdir, scanned=scanned)
 
 
 def checkov_version(root: Path) -> str:

@@ -41,6 +41,7 @@ class CheckovResult:
     results: list[CheckResult]
     checked_at: str
     timings: dict[str, float] = field(default_factory=dict)
+    scanned: dict[str, str] = field(default_factory=dict)  # scan (its frameworks) -> what it read, in words
 
     @property
     def failed(self) -> list[CheckResult]:

@@ -80,7 +80,7 @@ def run_checkov(root: Path, *, stack: str | None, graph: GraphSource | None, out
     return CheckovResult(version=checkov_version(root), stack=stack if "plan" in scans else None,
                          plan_path=written, frameworks=frameworks, results=results,
                          checked_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                         timings=timings)
+                         timings=timings, scanned={run.label: run.scanned for run in runs})
 
 
 def result_to_json(result: CheckovResult) -> dict:
@@ -95,6 +95,7 @@ def result_to_json(result: CheckovResult) -> dict:
                      "status": "passed" if r.passed else "suppressed" if r.suppressed_reason else "failed",
                      "resource": r.resource, "urn": r.urn or None, "file": r.file, "guideline": r.guideline or None,
                      "suppressedReason": r.suppressed_reason or None} for r in result.results],
+        "scanned": result.scanned,
         "timings": result.timings,
     }
 

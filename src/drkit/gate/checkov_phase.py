@@ -65,4 +65,5 @@ def summarize(result: CheckovResult) -> CheckovSummary:
     return CheckovSummary(ran=True, checks_run=sum(s["checks"] for s in per_framework.values()),
                           results=sum(s["results"] for s in per_framework.values()),
                           passed=sum(s["passed"] for s in per_framework.values()), failed=len(result.unsuppressed),
-                          suppressed=len(result.suppressed), version=result.version, by_framework=per_framework)
+                          suppressed=len(result.suppressed), version=result.version, by_framework=per_framework,
+                          scanned=dict(result.scanned))

@@ -74,6 +74,7 @@ class CheckovSummary:
     version: str = ""
     note: str = ""  # why it did not run, when it did not
     by_framework: dict[str, dict[str, int]] = field(default_factory=dict)  # checkov framework -> the same counts
+    scanned: dict[str, str] = field(default_factory=dict)  # each scan -> what it read ("secrets: 464 files ...")
 
 
 @dataclass

@@ -32,6 +32,8 @@ def summary_lines(run: ComplianceRun) -> list[str]:
         for framework, counts in checkov.by_framework.items():
             lines.append(f"      {framework:<15} {counts['checks']:>4} checks: {counts['passed']} passed, "
                          f"{counts['failed']} failed, {counts['suppressed']} suppressed")
+        for scan, what in checkov.scanned.items():
+            lines.append(f"      {scan} read {what}")
     else:
         lines.append("  checkov: not run")
     if run.config is not None:

@@ -70,7 +70,7 @@ def to_json(run: ComplianceRun) -> dict[str, Any]:
             "resourcesAnalyzed": gate.resources_analyzed},
         "checkov": {"ran": checkov.ran, "checksRun": checkov.checks_run, "results": checkov.results,
                     "passed": checkov.passed, "failed": checkov.failed, "suppressed": checkov.suppressed,
-                    "version": checkov.version, "note": checkov.note,
+                    "version": checkov.version, "note": checkov.note, "scanned": checkov.scanned,
                     "frameworks": {name: {"checks": c["checks"], "results": c["results"], "passed": c["passed"],
                                           "failed": c["failed"], "suppressed": c["suppressed"]}
                                    for name, c in checkov.by_framework.items()}},

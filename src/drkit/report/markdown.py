@@ -113,7 +113,8 @@ def _producer_lines(run: ComplianceRun) -> list[str]:
     if checkov.ran:
         lines.append(f"checkov{' ' + cell(checkov.version) if checkov.version else ''}: {checkov.checks_run} checks ran over "
                      f"{checkov.results} results, "
-                     f"{checkov.passed} passed, {checkov.failed} failed, {checkov.suppressed} suppressed")
+                     f"{checkov.passed} passed, {checkov.failed} failed, {checkov.suppressed} suppressed"
+                     + "".join(f"; {cell(scan)} read {cell(what)}" for scan, what in checkov.scanned.items()))
     else:
         lines.append(f"checkov: not run ({cell(checkov.note or 'not installed')})")
     if run.config is not None:
