@@ -75,7 +75,7 @@ def _kind(command: str) -> str:
     if "pulumi.policy" in command:
         return "policy pack"
     if "checkov" in command:
-        return "checkov plan" if "tfplan" in command else "checkov repository"
+        return "checkov plan" if "warm_start.py" in command or "tfplan" in command else "checkov repository"
     return "drkit" if "drkit" in command else command.split(" ", 1)[0].rsplit("/", 1)[-1]
 
 

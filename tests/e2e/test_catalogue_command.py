@@ -3,20 +3,11 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 import yaml
 
 from drkit import cli
-from drkit.commands import catalogue as catalogue_command
 from drkit.compliance.catalogue import load_catalogue
 from tests.support.stacks import REPO
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch):
-    """The command as the CLI will run it (the lead adds it to cli.COMMANDS; until then it is added here)."""
-    if catalogue_command not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, catalogue_command))
 
 
 def drkit(capsys, *argv: str) -> tuple[int, str, str]:

@@ -6,14 +6,11 @@ import json
 import pytest
 
 from drkit import cli
-from drkit.commands import failover as failover_command
 
 
 @pytest.fixture
-def drkit(monkeypatch, capsys):
-    """The real CLI entry point with the failover commands registered (the lead wires them into COMMANDS)."""
-    if failover_command not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, failover_command))
+def drkit(capsys):
+    """The real CLI entry point, in this process."""
 
     def run(*argv: str) -> tuple[int, str, str]:
         try:

@@ -9,14 +9,11 @@ from pathlib import Path
 from tests.support.cli import REPO, Run, assert_one_line_error
 from tests.support.packs import write_pack
 
-# The lead wires new commands into drkit.cli.COMMANDS; until then (and after, harmlessly) add them here.
-_ENTRY = ("import sys; from drkit import cli; from drkit.commands import gate, report; "
-          "cli.COMMANDS = tuple(dict.fromkeys((*cli.COMMANDS, report, gate))); sys.exit(cli.main(sys.argv[1:]))")
 
 
 def drkit(*args: str, project: Path | None = None, timeout: float = 300) -> Run:
     env = {**os.environ, **({"DRKIT_PROJECT_DIR": str(project)} if project else {})}
-    done = subprocess.run([sys.executable, "-c", _ENTRY, *args], cwd=REPO, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "drkit", *args], cwd=REPO, capture_output=True, text=True,
                           timeout=timeout, env=env)
     return Run(done.returncode, done.stdout, done.stderr)
 

@@ -1,7 +1,7 @@
 """One checkov run over the project: the program's plan, the repository's secrets and its GitHub Actions workflows.
 
-The repository scan starts first, so it runs while this process runs the Pulumi program and writes the plan;
-then the plan scan runs beside it (two processes, two cores).
+Both scans start first: the repository scan runs, and the plan scan's process imports checkov, while this process
+runs the Pulumi program and writes the plan; the plan scan then starts at once beside the repository scan.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Union
 
 from drcore.errors import UsageError
-from drkit.checkov.process import (CheckovRun, checkov_executable, checkov_version, start_plan_scan,
+from drkit.checkov.process import (CheckovRun, checkov_executable, checkov_version, scan_plan, start_plan_scan,
                                    start_repository_scan)
 from drkit.checkov.results import PLAN_FRAMEWORK, CheckovResult, parse_reports
 from drkit.checkov.suppressions import SUPPRESSIONS_FILE, apply_suppressions, known_check_ids, load_suppressions
@@ -55,6 +55,8 @@ def run_checkov(root: Path, *, stack: str | None, graph: GraphSource | None, out
             runs.append(start_repository_scan(root, repository_frameworks))
         if "plan" in scans:
             assert stack is not None and graph is not None
+            plan_run = start_plan_scan(root)  # imports while the program runs
+            runs.append(plan_run)
             resolved = graph() if callable(graph) else graph
             converting = time.perf_counter()
             plan = build_plan(resolved)
@@ -64,7 +66,7 @@ def run_checkov(root: Path, *, stack: str | None, graph: GraphSource | None, out
             timings["planWriteSeconds"] = round(time.perf_counter() - converting, 3)
             print(f"Terraform plan with {len(urns)} resources written to {_shown(written, root)}",
                   file=sys.stderr, flush=True)
-            runs.append(start_plan_scan(root, written))
+            scan_plan(plan_run, written)
         reports = []
         for run in runs:
             reports += run.finish()

@@ -1,9 +1,13 @@
 """One real checkov run (offline, from .checkov-venv) over a small plan with a known good and a known bare bucket."""
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from drcore.errors import UsageError
+from drkit.checkov.process import checkov_executable, offline_environment
 from drkit.checkov.results import parse_reports
 from drkit.checkov.scan import run_checkov
 from drkit.checkov.suppressions import apply_suppressions, load_suppressions
@@ -99,3 +103,35 @@ def test_without_the_checkov_venv_the_run_stops_with_the_setup_command(tmp_path)
         run_checkov(tmp_path, stack="tiny", graph=lambda: _two_buckets()[0], out_dir=tmp_path, scans=["plan"])
     assert "scripts/setup-checkov.sh" in str(caught.value) and "\n" not in str(caught.value)
     assert not (tmp_path / "tiny.tfplan.json").exists()
+
+
+def test_the_plan_scan_started_early_reports_what_checkovs_own_command_reports(run, tmp_path):
+    """The gate starts the plan scan before the plan exists (warm_start.py); its results equal those of
+    .checkov-venv/bin/checkov started afterwards on the same file."""
+    result, _, _ = run
+    done = subprocess.run([str(checkov_executable(REPO)), "--framework", "terraform_plan", "-o", "json", "--compact",
+                           "--skip-download", "-f", str(result.plan_path)], cwd=tmp_path, capture_output=True,
+                          text=True, env=offline_environment(tmp_path), timeout=120)
+    reports = json.loads(done.stdout)
+    cold = {(r.check_id, r.resource, r.passed) for r in parse_reports(reports if isinstance(reports, list)
+                                                                        else [reports], {})}
+    assert cold and cold == {(r.check_id, r.resource, r.passed) for r in result.results}
+
+
+def test_a_program_that_fails_leaves_no_checkov_running(checkov_installed, tmp_path):
+    def failing_program():
+        raise UsageError("the program failed")
+
+    with pytest.raises(UsageError, match="the program failed"):
+        run_checkov(REPO, stack="tiny", graph=failing_program, out_dir=tmp_path, scans=["plan"])
+    assert not (tmp_path / "tiny.tfplan.json").exists()
+    assert [p for p in Path("/proc").glob("[0-9]*") if _own_child_running(p, "warm_start.py")] == []
+
+
+def _own_child_running(process: Path, fragment: str) -> bool:
+    """A child of this test's process (other workers run gates of their own meanwhile) whose command has it."""
+    try:
+        parent = int((process / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        return parent == os.getpid() and fragment in (process / "cmdline").read_bytes().decode(errors="replace")
+    except (OSError, IndexError, ValueError):  # the process ended while we looked
+        return False

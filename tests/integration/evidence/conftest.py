@@ -9,7 +9,6 @@ import jsonschema
 import pytest
 
 from drkit import cli
-from drkit.commands import evidence
 from drkit.compliance.live.document import LIVE_CONFIG_SCHEMA
 from drkit.stacks import load_stack
 from tests.support.config_world import ConfigWorld
@@ -67,11 +66,9 @@ class Run:
 
 
 @pytest.fixture
-def drkit_evidence(monkeypatch, capsys):
+def drkit_evidence(capsys):
     """Runs `drkit evidence ARGS` through drkit's real entry point, in this process (so the harness's stubbers
-    apply); the command is added to the CLI here until cli.COMMANDS lists it."""
-    if evidence not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, evidence))
+    apply)."""
 
     def run(*args: str) -> Run:
         capsys.readouterr()
