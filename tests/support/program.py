@@ -1,20 +1,50 @@
-"""The real program's resource graph per stack, captured once per test process."""
+"""The real program's resource graph per stack, captured once per test run.
+
+Under pytest-xdist every worker would run the program for each stack it needs (4-6 s of CPU each, on the machine's
+two cores); the first worker to need a stack writes its graph to a directory of this run, and the others read it
+(the round trip is lossless: tests/integration/graph/test_capture.py compares a graph with its reloaded file).
+"""
 from __future__ import annotations
 
 import copy
+import fcntl
 import functools
+import json
+from pathlib import Path
 
 import yaml
 
 from drkit.graph.capture import run_program
-from drkit.graph.resource_graph import Graph
+from drkit.graph.resource_graph import Graph, graph_from_json
 from tests.support.stacks import REPO
+
+_shared: list[Path] = []  # where this run's workers share graphs; empty outside xdist
+
+
+def share_between_workers(directory: Path) -> None:
+    """Called once per worker with a directory all workers of the run see (pytest-xdist's documented pattern:
+    the parent of each worker's basetemp, which pytest's retention of old runs cleans up)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _shared[:] = [directory]
 
 
 @functools.lru_cache(maxsize=None)
 def _captured(stack: str) -> Graph:
-    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return run_program(REPO / "infra", "ecommerce-dr", stack, raw)
+    if not _shared:
+        return _run(stack)
+    directory = _shared[0]
+    saved = directory / f"{stack}.json"
+    with open(directory / f"{stack}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker runs the program; the others wait for its file
+        if saved.exists():
+            return graph_from_json(json.loads(saved.read_text()), str(saved))
+        graph = _run(stack)
+        graph.save(saved)
+        return graph
+
+
+def _run(stack: str) -> Graph:
+    return run_program(REPO / "infra", "ecommerce-dr", stack, stack_raw_config(stack))
 
 
 def stack_graph(stack: str) -> Graph:

@@ -158,24 +158,31 @@ class _Tools:
         self.directory = Path(tempfile.mkdtemp(prefix="drkit-postgres-"))
         self.sockets = self.directory / "sockets"
         self.sockets.mkdir(parents=True)
-        self.as_user: dict = {}
+        self.owner: tuple[int, int] | None = None
+        self.as_user: list[str] = []
         if os.geteuid() == 0:
             account = pwd.getpwnam(SUPERUSER)
+            self.owner = (account.pw_uid, account.pw_gid)
             for path in (self.directory, self.sockets):
-                os.chown(path, account.pw_uid, account.pw_gid)
-            self.as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+                os.chown(path, *self.owner)
+            # setpriv (util-linux) changes the user, not Popen(user=, group=): with those Python must fork() instead
+            # of vfork(), and a fork() in a process holding gRPC channels (a policy gate) can kill the child before
+            # it execs: grpcio's post-fork handler restarts its poller in the child (grpc/grpc#43055, open for
+            # grpcio 1.80-1.85). Seen here as "pg_basebackup failed: ... epoll_wait error: Bad file descriptor".
+            self.as_user = [shutil.which("setpriv") or "setpriv", f"--reuid={account.pw_uid}",
+                            f"--regid={account.pw_gid}", "--clear-groups", "--"]
 
     def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(self.bin_dir / tool), *args], capture_output=True, text=True,
-                              timeout=TOOL_TIMEOUT_S, cwd=self.directory, **self.as_user)
+        done = subprocess.run([*self.as_user, str(self.bin_dir / tool), *args], capture_output=True, text=True,
+                              timeout=TOOL_TIMEOUT_S, cwd=self.directory)
         if check and done.returncode != 0:
             raise RuntimeError(f"{tool} failed: {done.stderr.strip() or done.stdout.strip()}")
         return done
 
     def write(self, path: Path, text: str) -> None:
         path.write_text(text)
-        if self.as_user:
-            os.chown(path, self.as_user["user"], self.as_user["group"])
+        if self.owner:
+            os.chown(path, *self.owner)
 
     def server(self, name: str, port: int | None = None) -> PostgresServer:
         return PostgresServer(name, self.directory / name, port or free_port(), self.sockets, self)

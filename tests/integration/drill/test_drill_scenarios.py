@@ -81,7 +81,7 @@ def test_planned_switchover_moves_production_without_losing_an_order(dev):
 
 
 def test_primary_aws_unreachable_recovers_with_the_secondary_alone(dev):
-    run, progress = _drill(dev, chosen(["primary-aws-unreachable"]))
+    run, progress = _drill(dev, chosen(["primary-aws-unreachable"]), NO_LOAD)
     (result,) = run.results
     assert result.passed, progress
     assert _automation_steps(result)["fence-primary"] == "failed"  # best effort: its region does not answer
@@ -94,7 +94,7 @@ def test_primary_aws_unreachable_recovers_with_the_secondary_alone(dev):
 
 
 def test_a_failback_on_its_own_fails_over_first(dev):
-    run, progress = _drill(dev, chosen(["failback"]))
+    run, progress = _drill(dev, chosen(["failback"]), NO_LOAD)
     (failback,) = run.results
     assert failback.passed, progress
     setup = [e for e in failback.timeline.entries if e.kind == "setup"]

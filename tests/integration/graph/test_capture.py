@@ -5,7 +5,9 @@ import pytest
 
 from drcore.errors import UsageError
 from drkit.graph.capture import run_program
-from drkit.graph.resource_graph import SECRET_SIG, SIG_KEY
+from drkit.graph.resource_graph import SECRET_SIG, SIG_KEY, load_graph
+from tests.support.program import stack_raw_config
+from tests.support.stacks import REPO
 
 
 def program(tmp_path, body: str):
@@ -43,3 +45,12 @@ def test_inputs_provider_dependencies_and_secrets_are_recorded(tmp_path):
     assert by_name["v"].inputs["secretString"] == {SIG_KEY: SECRET_SIG, "value": "[secret]"}
     assert "hunter2" not in str(graph.to_json())
     assert graph.outputs["topic"].startswith("arn:aws:sns:eu-west-1:")
+
+
+def test_a_saved_graph_reloads_equal_to_the_captured_one(tmp_path):
+    """What `drkit policy --graph` gates is what `drkit preview --graph-out` captured; the suite's workers share
+    captured graphs the same way (tests/support/program.py). A fresh capture of prod, the larger stack: a graph
+    already reloaded could not show what the first save lost."""
+    captured = run_program(REPO / "infra", "ecommerce-dr", "prod", stack_raw_config("prod"))
+    captured.save(tmp_path / "graph.json")
+    assert load_graph(tmp_path / "graph.json") == captured
