@@ -8,13 +8,15 @@ Not a test: it measures and prints. Run: .venv/bin/python benchmarks/gate_benchm
 - Full gate: `drkit gate --stack S` (pack + checkov + every report); best of N. Target for prod: under 10 s.
 - Growth: `scaleFactor` repeats every data store (DynamoDB tables, replicated bucket pairs with their controls);
   the series should stay linear in resources for the program, the analysis and checkov.
-Peak RSS is sampled from /proc every 20 ms over the whole process tree, per kind of process (drkit itself, the
-policy pack plugin, each checkov scan).
+Peak RSS and CPU-seconds are sampled from /proc every 20 ms over the whole process tree, per kind of process
+(drkit itself, the policy pack plugin, each checkov scan); the CPU sum over the cores is the floor no overlap
+can beat.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,10 +35,12 @@ FULL_GATE_TARGET_S = 10.0
 
 
 class PeakMemory:
-    """Peak RSS per kind of process in the tree under one pid, sampled from /proc while it runs (Linux)."""
+    """Peak RSS and CPU-seconds per kind of process in the tree under one pid, sampled from /proc while it runs
+    (Linux). CPU is each process's user + system time at its last sample, summed per kind (checkov's forked
+    workers count with their scan); what a process spends in its last 20 ms is missed."""
 
     def __init__(self, pid: int):
-        self.pid, self.peaks_kb = pid, {}
+        self.pid, self.peaks_kb, self._cpu = pid, {}, {}
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -46,13 +50,23 @@ class PeakMemory:
         self._thread.join()
         return self.peaks_kb
 
+    def cpu_seconds(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for kind, seconds in self._cpu.values():
+            totals[kind] = totals.get(kind, 0.0) + seconds
+        return totals
+
     def _sample(self) -> None:
         while not self._done.wait(0.02):
-            for pid, kind, rss in _tree(self.pid):
+            for pid, kind, rss, cpu in _tree(self.pid):
                 self.peaks_kb[kind] = max(self.peaks_kb.get(kind, 0), rss)
+                self._cpu[pid] = (kind, cpu)
 
 
-def _tree(root: int) -> list[tuple[int, str, int]]:
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int) -> list[tuple[int, str, int, float]]:
     parents, rows = {}, {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -63,7 +77,8 @@ def _tree(root: int) -> list[tuple[int, str, int]]:
                            if line.startswith("VmRSS:")))
         except (OSError, StopIteration, IndexError, ValueError):
             continue
-        parents[pid], rows[pid] = int(fields[1]), (_kind(command), rss)
+        # After the command name: state, ppid, ... utime (field 14) and stime (15) in clock ticks.
+        parents[pid], rows[pid] = int(fields[1]), (_kind(command), rss, (int(fields[11]) + int(fields[12])) / _TICKS)
     found, frontier = [], {root}
     while frontier:
         found += [(pid, *rows[pid]) for pid in frontier if pid in rows]
@@ -75,7 +90,11 @@ def _kind(command: str) -> str:
     if "pulumi.policy" in command:
         return "policy pack"
     if "checkov" in command:
-        return "checkov plan" if "warm_start.py" in command or "tfplan" in command else "checkov repository"
+        # The plan scan is started through warm_start.py (or, by hand, on a .tfplan.json); the repository scan's
+        # command lists every file of the checkout, warm_start.py among them, so only the program counts.
+        words = command.split()
+        plan = any(w.endswith("warm_start.py") for w in words[:2]) or any(w.endswith(".tfplan.json") for w in words)
+        return "checkov plan" if plan else "checkov repository"
     return "drkit" if "drkit" in command else command.split(" ", 1)[0].rsplit("/", 1)[-1]
 
 
@@ -85,7 +104,9 @@ def run(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProce
     memory = PeakMemory(process.pid)
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
-    return wall, subprocess.CompletedProcess(command, process.returncode, stdout, stderr), memory.stop()
+    peaks = memory.stop()
+    return wall, subprocess.CompletedProcess(command, process.returncode, stdout, stderr), \
+        {**peaks, "cpu": memory.cpu_seconds()}
 
 
 def policy_gate(project_dir: Path, stack: str) -> dict:
@@ -125,8 +146,16 @@ def verdict(value: float, target: float) -> str:
     return f"(target < {target:g}: {'met' if value < target else 'NOT met'})"
 
 
-def peaks_text(peaks: dict[str, int]) -> str:
-    return ", ".join(f"{kind} {kb / 1024:.0f} MB" for kind, kb in sorted(peaks.items()))
+def peaks_text(peaks: dict) -> str:
+    return ", ".join(f"{kind} {kb / 1024:.0f} MB" for kind, kb in sorted(peaks.items()) if kind != "cpu")
+
+
+def cpu_text(peaks: dict, cores: int = os.cpu_count() or 1) -> str:
+    """CPU-seconds per kind of process, their sum, and the shortest wall time that sum allows on this machine."""
+    cpu = peaks.get("cpu", {})
+    total = sum(cpu.values())
+    return (", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(cpu.items())) +
+            f"; total {total:.1f} CPU-s = at least {total / cores:.1f} s of wall on {cores} cores")
 
 
 def main() -> int:
@@ -147,7 +176,7 @@ def main() -> int:
         if stack == "prod":
             print(f"  prod wall {result['wall']:.2f} s {verdict(result['wall'], POLICY_GATE_TARGET_S)}; "
                   f"{ratio:.2f}x the program alone {verdict(ratio, POLICY_GATE_RATIO_TARGET)}")
-        print(f"  peak RSS: {peaks_text(result['peaks'])}")
+        print(f"  peak RSS: {peaks_text(result['peaks'])}\n  CPU-seconds: {cpu_text(result['peaks'])}")
 
     print(f"\nFull gate (pack + checkov + every report), best of {args.repeat}:")
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,7 +184,8 @@ def main() -> int:
             result = best([full_gate(stack, Path(tmp) / f"{stack}{i}") for i in range(args.repeat)])
             target = f" {verdict(result['wall'], FULL_GATE_TARGET_S)}" if stack == "prod" else ""
             print(f"{stack:<6} wall {result['wall']:5.1f} s{target}\n       {result['timing']}\n"
-                  f"       checkov: {result['checkov']}\n       peak RSS: {peaks_text(result['peaks'])}")
+                  f"       checkov: {result['checkov']}\n       peak RSS: {peaks_text(result['peaks'])}\n"
+                  f"       CPU-seconds: {cpu_text(result['peaks'])}")
 
     print("\nGrowth with scaleFactor (prod config, data stores repeated), best of each:")
     print(f"{'scale':<8}{'resources':>10}{'program s':>11}{'analysis s':>12}{'checkov plan s':>16}{'ms/resource':>13}")
