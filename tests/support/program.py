@@ -9,41 +9,41 @@ from __future__ import annotations
 import copy
 import fcntl
 import functools
-import json
 from pathlib import Path
 
 import yaml
 
 from drkit.graph.capture import run_program
-from drkit.graph.resource_graph import Graph, graph_from_json
+from drkit.graph.resource_graph import Graph, load_graph
 from tests.support.stacks import REPO
 
-_shared: list[Path] = []  # where this run's workers share graphs; empty outside xdist
+_shared_directory: Path | None = None  # where this run's workers share graphs; None outside xdist
 
 
 def share_between_workers(directory: Path) -> None:
     """Called once per worker with a directory all workers of the run see (pytest-xdist's documented pattern:
     the parent of each worker's basetemp, which pytest's retention of old runs cleans up)."""
+    global _shared_directory
     directory.mkdir(parents=True, exist_ok=True)
-    _shared[:] = [directory]
+    _shared_directory = directory
 
 
 @functools.lru_cache(maxsize=None)
 def _captured(stack: str) -> Graph:
-    if not _shared:
-        return _run(stack)
-    directory = _shared[0]
-    saved = directory / f"{stack}.json"
-    with open(directory / f"{stack}.lock", "w") as lock:
+    if _shared_directory is None:
+        return capture(stack)
+    saved = _shared_directory / f"{stack}.json"
+    with open(_shared_directory / f"{stack}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one worker runs the program; the others wait for its file
         if saved.exists():
-            return graph_from_json(json.loads(saved.read_text()), str(saved))
-        graph = _run(stack)
+            return load_graph(saved)
+        graph = capture(stack)
         graph.save(saved)
         return graph
 
 
-def _run(stack: str) -> Graph:
+def capture(stack: str) -> Graph:
+    """A fresh run of the program for the stack (the shared copies come from here)."""
     return run_program(REPO / "infra", "ecommerce-dr", stack, stack_raw_config(stack))
 
 

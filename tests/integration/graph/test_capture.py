@@ -6,8 +6,7 @@ import pytest
 from drcore.errors import UsageError
 from drkit.graph.capture import run_program
 from drkit.graph.resource_graph import SECRET_SIG, SIG_KEY, load_graph
-from tests.support.program import stack_raw_config
-from tests.support.stacks import REPO
+from tests.support.program import capture
 
 
 def program(tmp_path, body: str):
@@ -51,6 +50,6 @@ def test_a_saved_graph_reloads_equal_to_the_captured_one(tmp_path):
     """What `drkit policy --graph` gates is what `drkit preview --graph-out` captured; the suite's workers share
     captured graphs the same way (tests/support/program.py). A fresh capture of prod, the larger stack: a graph
     already reloaded could not show what the first save lost."""
-    captured = run_program(REPO / "infra", "ecommerce-dr", "prod", stack_raw_config("prod"))
+    captured = capture("prod")
     captured.save(tmp_path / "graph.json")
     assert load_graph(tmp_path / "graph.json") == captured
